@@ -1,0 +1,101 @@
+import { weightedShare } from "../retrieval/hybrid-retriever.js";
+import type { Hit, SearchResult } from "../retrieval/retriever.js";
+
+/** What the policy reads of a search, each in the retrievers' own units. */
+export interface Evidence {
+  /** Weighted share of the question's words found in the best passage. */
+  readonly coverage: number;
+  /** Cosine similarity of the best passage (its closest vector) to the question. */
+  readonly similarity: number;
+  /** BM25 score of the best passage, log-scaled: log(1 + score). */
+  readonly lexical: number;
+  /** Weighted share of the question's words that the corpus knows at all. */
+  readonly known: number;
+  /** How far the best passage stands above the best passage of another entry, in similarity. */
+  readonly margin: number;
+  /** 1 when BM25 and vectors put the same entry first. */
+  readonly agreement: number;
+}
+
+/**
+ * Logistic weights over the evidence, fitted on the project's own question set
+ * (scripts/calibrate-policy.ts) and kept here with the date they were fitted.
+ */
+export const policyWeights = {
+  bias: -6,
+  coverage: 6,
+  similarity: 4,
+  lexical: 0.5,
+  known: 2,
+  margin: 2,
+  agreement: 0.5,
+};
+
+export interface PolicyDecision {
+  readonly answered: boolean;
+  /** Calibrated probability that the best passage answers the question. */
+  readonly confidence: number;
+  readonly evidence: Evidence;
+  /** The passages to quote: the best, and a second from another entry when it covers what the first misses. */
+  readonly passages: readonly Hit[];
+  /** True when the question's words are mostly unknown to the corpus: a question for another service. */
+  readonly outOfScope: boolean;
+}
+
+/** Reads the evidence of a search: the retrievers' own scores, never the fused rank score. */
+export function gatherEvidence(search: SearchResult): Evidence | undefined {
+  const [best, ...rest] = search.hits;
+  if (!best) return undefined;
+  const other = rest.find((hit) => hit.chunk.entryId !== best.chunk.entryId);
+  const firstLexical = search.hits.find((hit) => hit.scores.bm25Rank === 1);
+  const firstVector = search.hits.find((hit) => hit.scores.vectorRank === 1);
+  return {
+    coverage: best.scores.coverage,
+    similarity: Math.max(0, best.scores.vector),
+    lexical: Math.log1p(best.scores.bm25),
+    known: weightedShare(search.terms, search.terms.filter((term) => term.known).map((term) => term.text)),
+    margin: other ? Math.max(0, best.scores.vector - other.scores.vector) : best.scores.vector,
+    agreement: firstLexical && firstVector && firstLexical.chunk.entryId === firstVector.chunk.entryId ? 1 : 0,
+  };
+}
+
+export function confidenceOf(evidence: Evidence, weights = policyWeights): number {
+  const z =
+    weights.bias +
+    weights.coverage * evidence.coverage +
+    weights.similarity * evidence.similarity +
+    weights.lexical * evidence.lexical +
+    weights.known * evidence.known +
+    weights.margin * evidence.margin +
+    weights.agreement * evidence.agreement;
+  return 1 / (1 + Math.exp(-z));
+}
+
+/**
+ * Answers when the calibrated confidence reaches `threshold`; otherwise escalates. A question
+ * whose words the corpus mostly does not know is out of scope rather than merely uncertain.
+ */
+export function decide(search: SearchResult, threshold: number): PolicyDecision {
+  const evidence = gatherEvidence(search);
+  if (!evidence) {
+    return { answered: false, confidence: 0, evidence: { coverage: 0, similarity: 0, lexical: 0, known: 0, margin: 0, agreement: 0 }, passages: [], outOfScope: true };
+  }
+  const confidence = confidenceOf(evidence);
+  const answered = confidence >= threshold;
+  const best = search.hits[0] as Hit;
+  const second = search.hits.slice(1, 4).find((hit) => hit.chunk.entryId !== best.chunk.entryId && adds(search, best, hit));
+  return {
+    answered,
+    confidence,
+    evidence,
+    passages: answered ? (second ? [best, second] : [best]) : [],
+    outOfScope: !answered && evidence.known < 0.5,
+  };
+}
+
+/** Whether a second passage covers a substantial part of the question that the first does not. */
+function adds(search: SearchResult, best: Hit, other: Hit): boolean {
+  const alone = best.scores.coverage;
+  const together = weightedShare(search.terms, [...best.matchedTerms, ...other.matchedTerms]);
+  return together - alone >= 0.25 && other.scores.coverage >= 0.25;
+}

@@ -1,0 +1,65 @@
+import type { Language } from "../knowledge/detect-language.js";
+import type { Citation, Reason } from "./answer.js";
+import type { Contact } from "./contact.js";
+
+type Escalation = Exclude<Reason, "confident">;
+
+const escalations: Record<Language, Record<Escalation, string>> = {
+  fr: {
+    low_confidence: "Je ne trouve pas de réponse sûre à cette question dans la documentation d'ENSO, et je préfère ne pas vous répondre approximativement.",
+    out_of_scope: "Cette question ne semble pas relever d'ENSO, le service d'accompagnement des projets de recherche pour le numérique, les données et la science ouverte : je n'ai pas de réponse dans sa documentation.",
+    user_request: "Bien sûr : un membre de l'équipe ENSO va prendre le relais.",
+    injection: "Je réponds uniquement aux questions sur ENSO, à partir de sa documentation ; je ne peux pas suivre d'autres consignes.",
+    invalid_input: "",
+    provider_error: "Je n'ai pas pu préparer de réponse à cause d'un incident technique.",
+  },
+  en: {
+    low_confidence: "I can't find a reliable answer to this question in ENSO's documentation, and I'd rather not give you an approximate one.",
+    out_of_scope: "This question does not seem to be about ENSO, the research-support service for digital matters, data and open science: its documentation has no answer to it.",
+    user_request: "Of course: a member of the ENSO team will take over.",
+    injection: "I only answer questions about ENSO, from its documentation; I can't follow other instructions.",
+    invalid_input: "",
+    provider_error: "I couldn't prepare an answer because of a technical problem.",
+  },
+};
+
+/** The text of an escalation: why, and what happens next, with the human contact route. */
+export function escalationText(language: Language, reason: Escalation, contact: Contact): string {
+  const next =
+    language === "fr"
+      ? `Pour obtenir la réponse d'une personne de l'équipe, écrivez à ${contact.email} (de préférence depuis votre adresse professionnelle) ou déposez une demande sur ${contact.requestFormUrl}. La réponse vous parviendra par courriel.`
+      : `To get an answer from a person on the team, write to ${contact.email} (preferably from your work address) or submit a request at ${contact.requestFormUrl}. The answer will reach you by email.`;
+  return `${escalations[language][reason]}\n\n${next}`;
+}
+
+/** The reply to a message that cannot be read as a question. */
+export function invalidInputText(language: Language, problem: "empty" | "too_long" | "unreadable", limit: number): string {
+  const texts = {
+    fr: {
+      empty: "Votre message est vide. Posez-moi une question sur ENSO, par exemple : « Qui peut contacter ENSO ? »",
+      too_long: `Votre message est trop long pour moi (plus de ${limit} caractères). Pourriez-vous poser votre question en quelques phrases ?`,
+      unreadable: "Je n'arrive pas à lire ce message (il ne semble pas contenir de texte). Pourriez-vous reformuler votre question ?",
+    },
+    en: {
+      empty: "Your message is empty. Ask me a question about ENSO, for example: \"Who can contact ENSO?\"",
+      too_long: `Your message is too long for me (more than ${limit} characters). Could you ask your question in a few sentences?`,
+      unreadable: "I can't read this message (it doesn't seem to contain text). Could you rephrase your question?",
+    },
+  };
+  return texts[language][problem];
+}
+
+/** The lead-in before quoted passages, and how a source is named. */
+export function answerIntro(language: Language, citations: readonly Citation[]): string {
+  const translated = citations.some((citation) => citation.lang !== language);
+  const inEnglish = translated ? " (citée telle quelle, en anglais)" : "";
+  if (language === "fr") return citations.length > 1 ? `Voici ce qu'en disent les sources d'ENSO${inEnglish} :` : `Voici ce qu'en dit la source (${citations[0]?.source ?? "ENSO"})${inEnglish} :`;
+  const inFrench = translated ? " (quoted as written, in French)" : "";
+  return citations.length > 1 ? `Here is what ENSO's sources say${inFrench}:` : `Here is what the source says (${citations[0]?.source ?? "ENSO"})${inFrench}:`;
+}
+
+export function notSureFooter(language: Language, contact: Contact): string {
+  return language === "fr"
+    ? `Si cela ne répond pas à votre question, écrivez à ${contact.email}.`
+    : `If this does not answer your question, write to ${contact.email}.`;
+}

@@ -1,0 +1,17 @@
+import type { Answer } from "../answer/answer.js";
+import type { InboundMessage } from "./inbound-message.js";
+
+/** What the engine asks a channel to show: plain text, or an answer with its sources. */
+export type OutboundMessage = { kind: "text"; text: string } | { kind: "answer"; answer: Answer };
+
+/**
+ * The port each platform implements. A channel only translates: platform payloads into
+ * InboundMessage for `onMessage`, and OutboundMessage into platform replies.
+ *
+ * @example await channel.start(async (message) => engine.handle(message));
+ */
+export interface ChatChannel {
+  readonly name: InboundMessage["platform"];
+  start(onMessage: (message: InboundMessage) => Promise<OutboundMessage | undefined>): Promise<void>;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,15 @@
+/** One message from any platform, as every channel hands it to the engine. */
+export interface InboundMessage {
+  readonly platform: "terminal" | "mattermost" | "teams";
+  readonly conversationId: string;
+  readonly threadId?: string;
+  readonly messageId: string;
+  readonly userId: string;
+  readonly userName: string;
+  readonly text: string;
+  readonly isDirect: boolean;
+  readonly mentionsBot: boolean;
+  readonly receivedAt: Date;
+  /** The platform's own payload, for the channel that made this message and nobody else. */
+  readonly raw?: unknown;
+}

@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+import { createInterface } from "node:readline";
+import { Command, Option } from "commander";
+import { SingleBar } from "cli-progress";
+import { toJsonAnswer } from "./answer/to-json-answer.js";
+import { createAssistant, type Assistant } from "./assistant.js";
+import { TerminalChannel } from "./bot/channels/terminal/terminal-channel.js";
+import { renderForTerminal } from "./bot/channels/terminal/render-for-terminal.js";
+import { ConversationEngine } from "./bot/conversation-engine.js";
+import { loadConfig, loadDotEnv, type Config } from "./config.js";
+import { EnsoError } from "./errors.js";
+import { readEvalCases } from "./evaluation/eval-case.js";
+import { formatReport } from "./evaluation/format-report.js";
+import { runEval } from "./evaluation/run-eval.js";
+import { scoreEval } from "./evaluation/score-eval.js";
+import { createLogger, type Logger } from "./logger.js";
+
+interface Context {
+  config: Config;
+  log: Logger;
+}
+
+function context(): Context {
+  loadDotEnv();
+  const config = loadConfig(process.env);
+  return { config, log: createLogger(config) };
+}
+
+async function assistantFor({ config, log }: Context, forceIndex = false): Promise<Assistant> {
+  if (!forceIndex || !process.stderr.isTTY) return createAssistant(config, log, { forceIndex });
+  const bar = new SingleBar({ format: "indexing [{bar}] {percentage}% | {value}/{total} vectors", stream: process.stderr, hideCursor: true, clearOnComplete: false });
+  let started = false;
+  const assistant = await createAssistant(config, log, {
+    forceIndex,
+    onProgress: (done, total) => {
+      if (!started) bar.start(total, 0);
+      started = true;
+      bar.update(done);
+    },
+  });
+  if (started) bar.stop();
+  return assistant;
+}
+
+const program = new Command()
+  .name("enso")
+  .description("The ENSO assistant: answers questions about ENSO from its FAQ and service guides, with sources.")
+  .showHelpAfterError();
+
+program
+  .command("ask")
+  .description("answer one question (or, with --jsonl, one per line of standard input)")
+  .argument("[question...]", "the question")
+  .option("--json", "print one JSON object: decision, answer, confidence, citations")
+  .option("--jsonl", "read one question per line of standard input and print one JSON object per line, in order")
+  .action(async (words: string[], options: { json?: boolean; jsonl?: boolean }) => {
+    const assistant = await assistantFor(context());
+    if (options.jsonl) {
+      for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+        process.stdout.write(`${JSON.stringify(toJsonAnswer(await assistant.ask(line)))}\n`);
+      }
+      return;
+    }
+    const answer = await assistant.ask(words.join(" "));
+    if (options.json) process.stdout.write(`${JSON.stringify(toJsonAnswer(answer))}\n`);
+    else process.stdout.write(`${renderForTerminal({ kind: "answer", answer })}\n`);
+  });
+
+program
+  .command("eval")
+  .description("score a question set (JSONL: id, q, expect, any, none) and list each miss")
+  .argument("<file>", "the question set")
+  .option("--json", "print the report as JSON")
+  .addOption(new Option("--min-accuracy <share>", "exit with status 1 when in-scope accuracy is below this share").argParser(Number))
+  .addOption(new Option("--min-recall <share>", "exit with status 1 when escalation recall is below this share").argParser(Number))
+  .action(async (file: string, options: { json?: boolean; minAccuracy?: number; minRecall?: number }) => {
+    const cases = readEvalCases(file);
+    const assistant = await assistantFor(context());
+    const report = scoreEval(await runEval(assistant, cases));
+    process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+    const failures = [
+      options.minAccuracy !== undefined && report.all.inScopeAccuracy < options.minAccuracy ? `in-scope accuracy ${report.all.inScopeAccuracy.toFixed(3)} < ${options.minAccuracy}` : "",
+      options.minRecall !== undefined && report.all.escalationRecall < options.minRecall ? `escalation recall ${report.all.escalationRecall.toFixed(3)} < ${options.minRecall}` : "",
+    ].filter(Boolean);
+    if (failures.length > 0) {
+      process.stderr.write(`eval failed: ${failures.join("; ")}\n`);
+      process.exitCode = 1;
+    }
+  });
+
+program
+  .command("index")
+  .description("rebuild the search index from the corpus (it is also rebuilt automatically when stale)")
+  .action(async () => {
+    const ctx = context();
+    const assistant = await assistantFor(ctx, true);
+    const { manifest } = assistant.index;
+    process.stdout.write(`index built: ${manifest.chunks} passages, ${manifest.vectors} vectors, embedder ${manifest.embedder.id}, in ${ctx.config.dataDir}\n`);
+  });
+
+const chat = async () => {
+  const ctx = context();
+  const engine = new ConversationEngine(await assistantFor(ctx), ctx.log);
+  const channel = new TerminalChannel();
+  process.once("SIGINT", () => void channel.stop().then(() => process.exit(0)));
+  await channel.start((message) => engine.handle(message));
+};
+
+program.command("chat").description("talk with the assistant in this terminal").action(chat);
+program.command("start").description("start the assistant on the configured channels (the terminal chat when none is configured)").action(chat);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof EnsoError) {
+    process.stderr.write(`enso: ${error.describe()}\n`);
+    process.exitCode = error.code === "config" ? 78 : 1;
+  } else {
+    process.stderr.write(`enso: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,82 @@
+import { basename } from "node:path";
+import { LineCounter, parseDocument } from "yaml";
+import { cleanText } from "./clean-text.js";
+import type { CorpusProblem } from "./corpus-error.js";
+import { frontMatterSchema, type Entry } from "./entry.js";
+
+export type ParsedEntry = { ok: true; entry: Entry } | { ok: false; problems: CorpusProblem[] };
+
+const fence = /^---[ \t]*$/;
+
+/**
+ * Parses one corpus file: YAML front matter between `---` lines, then a Markdown body.
+ * Every problem carries the file and the line (1-based, counted in the whole file).
+ *
+ * @example parseEntry(readFileSync(path, "utf8"), "corpus/faq/faq-doctorants.md")
+ */
+export function parseEntry(text: string, file: string): ParsedEntry {
+  const lines = text.replace(/^\ufeff/, "").split(/\r?\n/);
+  const problem = (line: number, message: string, fix: string): ParsedEntry => ({ ok: false, problems: [{ file, line, message, fix }] });
+  if (!fence.test(lines[0] ?? "")) {
+    return problem(1, "the file does not start with a front matter", "put a line `---` first, the YAML fields, then another `---` line before the text");
+  }
+  const close = lines.findIndex((line, index) => index > 0 && fence.test(line));
+  if (close < 0) return problem(1, "the front matter is never closed", "add a line `---` after the last YAML field");
+
+  const lineCounter = new LineCounter();
+  const yamlText = lines.slice(1, close).join("\n");
+  const doc = parseDocument(yamlText, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const lineOf = (offset: number) => lineCounter.linePos(offset).line + 1;
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      problems: doc.errors.map((error) => ({
+        file,
+        line: lineOf(error.pos[0]),
+        message: `the front matter is not valid YAML: ${error.message.split("\n")[0]}`,
+        fix: "check the indentation and quote values that contain ': ' or start with a special character",
+      })),
+    };
+  }
+  const parsed = frontMatterSchema.safeParse(doc.toJS());
+  const problems: CorpusProblem[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const path = issue.path.map((key) => (typeof key === "symbol" ? String(key) : key));
+      problems.push({ file, line: locate(doc, path, lineOf), message: `${path.join(".") || "front matter"}: ${issue.message}`, fix: fixFor(issue.code, path) });
+    }
+  }
+  const body = cleanText(lines.slice(close + 1).join("\n"));
+  if (body.length === 0) problems.push({ file, line: close + 2, message: "the entry has no text after its front matter", fix: "write the answer or the section below the closing `---`" });
+  if (parsed.success && basename(file, ".md") !== parsed.data.id) {
+    problems.push({ file, line: locate(doc, ["id"], lineOf), message: `the id ${parsed.data.id} differs from the file name`, fix: `rename the file ${parsed.data.id}.md or set id: ${basename(file, ".md")}` });
+  }
+  if (!parsed.success || problems.length > 0) return { ok: false, problems };
+  const data = parsed.data;
+  return {
+    ok: true,
+    entry: {
+      ...data,
+      title: cleanText(data.title),
+      questions: { fr: data.questions.fr.map(cleanText), en: data.questions.en.map(cleanText) },
+      body,
+      file,
+    },
+  };
+}
+
+/** The file line of the deepest node of `path` that exists (the front matter starts on line 2). */
+function locate(doc: ReturnType<typeof parseDocument>, path: (string | number)[], lineOf: (offset: number) => number): number {
+  for (let depth = path.length; depth > 0; depth--) {
+    const node = doc.getIn(path.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
+    if (node?.range) return lineOf(node.range[0]) + 1;
+  }
+  return 2;
+}
+
+function fixFor(code: string, path: (string | number)[]): string {
+  const field = path.join(".");
+  if (code === "invalid_type" && path.length > 0) return `add the field ${field} (see corpus/README.md for an example entry)`;
+  if (code === "unrecognized_keys") return "remove the unknown field or correct its spelling (fields: id, title, lang, source, tags, questions, reviewed)";
+  return `correct ${field || "the front matter"} as the message says`;
+}

@@ -1,0 +1,62 @@
+import type { Glossary } from "../knowledge/glossary.js";
+import { isStopWord, stemToken, tokenize } from "./analyze-text.js";
+
+/** One meaningful word of a question, with the index terms that count as finding it. */
+export interface QueryTerm {
+  readonly text: string;
+  /** The word's own stems. */
+  readonly stems: readonly string[];
+  /** Stems of its glossary equivalents in the other language. */
+  readonly expansions: readonly string[];
+}
+
+export interface AnalyzedQuery {
+  readonly text: string;
+  readonly terms: readonly QueryTerm[];
+  /** The glossary equivalents found, as words, to append to the searched text. */
+  readonly expansionWords: readonly string[];
+}
+
+interface GlossaryPhrase {
+  readonly stems: readonly (readonly string[])[];
+  readonly group: number;
+}
+
+/** Prepares the glossary for matching: every term as a sequence of stem sets. */
+export function compileGlossary(glossary: Glossary): { phrases: GlossaryPhrase[]; groups: string[][] } {
+  const groups = glossary.groups.map((group) => [...group.en, ...group.fr]);
+  const phrases = groups.flatMap((terms, group) =>
+    terms.map((term) => ({ stems: tokenize(term).filter((t) => !isStopWord(t)).map(stemToken), group })).filter((phrase) => phrase.stems.length > 0),
+  );
+  return { phrases, groups };
+}
+
+/**
+ * Splits a question into meaningful terms and finds glossary phrases in it, so that
+ * "Can PhD students use ENSO?" also searches "doctorant" and "thèse".
+ */
+export function analyzeQuery(text: string, glossary: ReturnType<typeof compileGlossary>): AnalyzedQuery {
+  const words = tokenize(text).filter((word) => !isStopWord(word));
+  const stems = words.map(stemToken);
+  const expansions: string[][] = words.map(() => []);
+  const expansionWords = new Set<string>();
+  for (const phrase of glossary.phrases) {
+    for (let start = 0; start + phrase.stems.length <= stems.length; start++) {
+      const matches = phrase.stems.every((wanted, offset) => wanted.some((stem) => stems[start + offset]?.includes(stem)));
+      if (!matches) continue;
+      const others = (glossary.groups[phrase.group] ?? []).filter((term) => !sameWords(term, words.slice(start, start + phrase.stems.length)));
+      const otherStems = others.flatMap((term) => tokenize(term).filter((t) => !isStopWord(t)).flatMap(stemToken));
+      for (let offset = 0; offset < phrase.stems.length; offset++) expansions[start + offset]?.push(...otherStems);
+      for (const term of others) expansionWords.add(term);
+    }
+  }
+  return {
+    text,
+    terms: words.map((word, index) => ({ text: word, stems: stems[index] ?? [], expansions: [...new Set(expansions[index])] })),
+    expansionWords: [...expansionWords],
+  };
+}
+
+function sameWords(term: string, words: string[]): boolean {
+  return tokenize(term).join(" ") === words.join(" ");
+}

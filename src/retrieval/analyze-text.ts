@@ -1,0 +1,55 @@
+import { newStemmer } from "snowball-stemmers";
+import { eng, fra } from "stopword";
+import { foldAccents } from "../knowledge/fold-accents.js";
+
+const frenchStemmer = newStemmer("french");
+const englishStemmer = newStemmer("english");
+
+/** Words that say nothing about the topic of a question: function words and conversational filler. */
+const fillers = [
+  "peut", "peux", "puis", "pouvez", "pouvons", "peuvent", "pourrait", "pourrais", "pourriez", "comment", "quoi", "quand",
+  "est-ce", "exactement", "svp", "stp", "merci", "bonjour", "bonsoir", "salut", "hello", "hi", "please", "thanks", "thank",
+  "exactly", "does", "do", "doe", "can", "could", "would", "est", "c", "ca", "cela", "ceci", "voudrais", "veux", "aimerais",
+  "je", "j", "i", "im", "il", "y", "a", "t", "s", "dois", "faut", "need", "want", "tell", "dites", "dis", "savoir", "know",
+];
+const stopWords = new Set([...fra, ...eng, ...fillers].map(foldAccents));
+
+/** Elided articles and pronouns: "l'hébergement" -> "hébergement", "qu'est" -> "est". */
+const elision = /\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’](?=\p{L})/giu;
+
+/** Stems that Snowball merges although the words differ in meaning here ("données" and "don"). */
+const protectedStems: Record<string, string> = { donnees: "donnee", donnee: "donnee" };
+
+/**
+ * Splits text into lower-case word tokens, with elisions and English possessives removed.
+ *
+ * @example tokenize("L'hébergement d'ENSO's site") // ["hébergement", "enso", "site"]
+ */
+export function tokenize(text: string): string[] {
+  const cleaned = text.toLowerCase().replace(elision, "").replace(/['’]s\b/g, "");
+  return cleaned.match(/[\p{L}\p{N}]+/gu) ?? [];
+}
+
+/** Whether a token is a function word or filler (compared without accents). */
+export function isStopWord(token: string): boolean {
+  return stopWords.has(foldAccents(token));
+}
+
+/**
+ * The index terms of one token: its French and English Snowball stems, accents folded after
+ * stemming (stemming needs them). Both languages are kept because questions and passages mix them.
+ */
+export function stemToken(token: string): string[] {
+  const folded = foldAccents(token);
+  const fixed = protectedStems[folded];
+  if (fixed) return [fixed];
+  if (/^\p{N}+$/u.test(folded) || folded.length <= 2) return [folded];
+  const fr = foldAccents(frenchStemmer.stem(token));
+  const en = foldAccents(englishStemmer.stem(folded));
+  return fr === en ? [fr] : [fr, en];
+}
+
+/** Every index term of a text, stop words left out. */
+export function indexTerms(text: string): string[] {
+  return tokenize(text).flatMap((token) => (isStopWord(token) ? [] : stemToken(token)));
+}

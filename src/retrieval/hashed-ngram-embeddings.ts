@@ -1,0 +1,71 @@
+import { Embeddings } from "@langchain/core/embeddings";
+import { foldAccents } from "../knowledge/fold-accents.js";
+import { isStopWord, stemToken, tokenize } from "./analyze-text.js";
+import type { Embedder } from "./embedder.js";
+
+/**
+ * The offline default embedder: no weights, no network. Each text becomes a sparse bag of hashed
+ * features (word stems, stem bigrams, character 3- and 4-grams of each word), folded into a fixed
+ * number of dimensions with a signed hash and L2-normalised. It matches paraphrases and cognates
+ * ("organisation"/"organization", "bénéficier"/"benefit") that exact terms miss; it knows no
+ * meaning, which is what real model embedders bring through the same port.
+ */
+export class HashedNgramEmbeddings extends Embeddings implements Embedder {
+  readonly id: string;
+  readonly dimensions: number;
+
+  constructor(dimensions = 512) {
+    super({});
+    this.dimensions = dimensions;
+    this.id = `builtin-hashed-ngrams-v1-${dimensions}`;
+  }
+
+  async embedDocuments(documents: string[]): Promise<number[][]> {
+    return documents.map((text) => this.embed(text));
+  }
+
+  async embedQuery(text: string): Promise<number[]> {
+    return this.embed(text);
+  }
+
+  /** The synchronous core, for bulk indexing without a promise per text. */
+  embed(text: string): number[] {
+    const vector = new Float64Array(this.dimensions);
+    const add = (feature: string, weight: number) => {
+      const hash = fnv1a(feature);
+      const sign = hash & 1 ? 1 : -1;
+      const slot = (hash >>> 1) % this.dimensions;
+      vector[slot] = (vector[slot] ?? 0) + sign * weight;
+    };
+    let previous: string | undefined;
+    for (const token of tokenize(text)) {
+      const stop = isStopWord(token);
+      const stems = stemToken(token);
+      for (const stem of stems) add(`w:${stem}`, (stop ? 0.15 : 1) / stems.length);
+      const folded = `<${foldAccents(token)}>`;
+      const grams: string[] = [];
+      for (const n of [3, 4]) for (let i = 0; i + n <= folded.length; i++) grams.push(folded.slice(i, i + n));
+      const gramWeight = (stop ? 0.1 : 0.6) / Math.sqrt(Math.max(1, grams.length));
+      for (const gram of grams) add(`c:${gram}`, gramWeight);
+      if (!stop) {
+        const head = stems[0] ?? "";
+        if (previous !== undefined) add(`b:${previous}_${head}`, 0.5);
+        previous = head;
+      }
+    }
+    let norm = 0;
+    for (const value of vector) norm += value * value;
+    norm = Math.sqrt(norm);
+    return Array.from(vector, (value) => (norm > 0 ? value / norm : 0));
+  }
+}
+
+/** 32-bit FNV-1a: fast, well spread, stable across runs and machines. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}

@@ -1,0 +1,73 @@
+import { detectLanguage } from "../knowledge/detect-language.js";
+import { analyzeQuery, compileGlossary } from "./analyze-query.js";
+import type { Embedder } from "./embedder.js";
+import { fuseRanks } from "./fuse-ranks.js";
+import type { Hit, QueryWord, Retriever, SearchResult } from "./retriever.js";
+import type { SearchIndex } from "./search-index.js";
+
+/**
+ * BM25 and vector search over the same passages, fused by reciprocal rank. Each hit keeps every
+ * retriever's own score and the weighted share of the question's words it contains, which is what
+ * the decision policy reads: the fused score only orders.
+ */
+export class HybridRetriever implements Retriever {
+  private readonly glossary: ReturnType<typeof compileGlossary>;
+
+  constructor(
+    private readonly index: SearchIndex,
+    private readonly embedder: Embedder,
+  ) {
+    this.glossary = compileGlossary(index.glossary);
+  }
+
+  async search(question: string, k: number): Promise<SearchResult> {
+    const query = analyzeQuery(question, this.glossary);
+    const language = detectLanguage(question);
+    const lexicon = this.index.lexical;
+    const readings = query.terms.map((term) => [...term.stems, ...term.expansions]);
+    const terms = query.terms.map((term, i) => ({ text: term.text, weight: lexicon.weight(readings[i] ?? []), known: (readings[i] ?? []).some((stem) => lexicon.frequency(stem) > 0) }));
+    if (terms.length === 0) return { language, terms, hits: [] };
+
+    const depth = Math.max(k * 3, 20);
+    const lexical = this.index.lexical.query(question, query.expansionWords, depth);
+    const vector = await this.embedder.embedQuery(question);
+    const nearest = this.index.vectors.query(vector, depth);
+
+    const lexicalByKey = new Map(lexical.map((hit, rank) => [hit.key, { hit, rank: rank + 1 }]));
+    const vectorByKey = new Map(nearest.map((hit, rank) => [hit.key, { similarity: hit.similarity, rank: rank + 1 }]));
+    const fused = fuseRanks([lexical.map((hit) => hit.key), nearest.map((hit) => hit.key)]).slice(0, k);
+    const hits: Hit[] = fused.map(([key, score]) => {
+      const chunk = this.index.chunks[key];
+      if (!chunk) throw new Error(`the index has no passage ${key}`);
+      const fromLexical = lexicalByKey.get(key);
+      const fromVector = vectorByKey.get(key);
+      const matched = fromLexical?.hit.matched;
+      const matchedTerms = matched ? terms.filter((_, i) => (readings[i] ?? []).some((stem) => matched.has(stem))).map((term) => term.text) : [];
+      return {
+        chunk,
+        matchedTerms,
+        fused: score,
+        scores: {
+          bm25: fromLexical?.hit.score ?? 0,
+          vector: fromVector?.similarity ?? this.index.vectors.similarityTo(vector, key),
+          coverage: weightedShare(terms, matchedTerms),
+          ...(fromLexical ? { bm25Rank: fromLexical.rank } : {}),
+          ...(fromVector ? { vectorRank: fromVector.rank } : {}),
+        },
+      };
+    });
+    return { language, terms, hits };
+  }
+}
+
+/** Share of the question's words found, each weighted by its rarity in the corpus, in [0, 1]. */
+export function weightedShare(terms: readonly QueryWord[], found: Iterable<string>): number {
+  const have = new Set(found);
+  let total = 0;
+  let share = 0;
+  for (const term of terms) {
+    total += term.weight;
+    if (have.has(term.text)) share += term.weight;
+  }
+  return total > 0 ? share / total : 0;
+}

@@ -1,0 +1,89 @@
+import MiniSearch, { type SearchResult } from "minisearch";
+import type { Chunk } from "../knowledge/entry.js";
+import { indexTerms, isStopWord, stemToken, tokenize } from "./analyze-text.js";
+
+interface IndexedDoc {
+  readonly key: number;
+  readonly title: string;
+  readonly questions: string;
+  readonly text: string;
+  readonly tags: string;
+}
+
+export interface LexicalHit {
+  readonly key: number;
+  readonly score: number;
+  /** The query's index terms (stems) this passage contains. */
+  readonly matched: ReadonlySet<string>;
+}
+
+const fieldBoosts = { title: 2, questions: 1.5, text: 1, tags: 1 };
+
+const options = {
+  idField: "key",
+  fields: ["title", "questions", "text", "tags"],
+  storeFields: [] as string[],
+  tokenize: (text: string) => tokenize(text),
+  processTerm: (term: string) => (isStopWord(term) ? null : stemToken(term)),
+};
+
+/**
+ * BM25 over French and English stems (MiniSearch), with the document frequency of every stem
+ * kept beside it so that the decision policy can weigh how informative each question word is.
+ */
+export class LexicalIndex {
+  private constructor(
+    private readonly search: MiniSearch<IndexedDoc>,
+    private readonly documentFrequency: Map<string, number>,
+  ) {}
+
+  static build(chunks: readonly Chunk[]): LexicalIndex {
+    const search = new MiniSearch<IndexedDoc>(options);
+    const frequency = new Map<string, number>();
+    search.addAll(
+      chunks.map((chunk, key) => {
+        const doc = { key, title: chunk.title, questions: chunk.questions.join("\n"), text: chunk.text, tags: chunk.tags.join(" ") };
+        for (const term of new Set(indexTerms(`${doc.title}\n${doc.questions}\n${doc.text}\n${doc.tags}`))) frequency.set(term, (frequency.get(term) ?? 0) + 1);
+        return doc;
+      }),
+    );
+    return new LexicalIndex(search, frequency);
+  }
+
+  static fromJSON(json: string): LexicalIndex {
+    const { search, documentFrequency } = JSON.parse(json) as { search: unknown; documentFrequency: [string, number][] };
+    return new LexicalIndex(MiniSearch.loadJS<IndexedDoc>(search as Parameters<typeof MiniSearch.loadJS>[0], options), new Map(documentFrequency));
+  }
+
+  toJSON(): string {
+    return JSON.stringify({ search: this.search.toJSON(), documentFrequency: [...this.documentFrequency] });
+  }
+
+  get size(): number {
+    return this.search.documentCount;
+  }
+
+  /** How many passages contain the stem (0 when none does). */
+  frequency(stem: string): number {
+    return this.documentFrequency.get(stem) ?? 0;
+  }
+
+  /** Inverse document frequency of the rarest reading of a word: high for rare or unknown words. */
+  weight(stems: readonly string[]): number {
+    const count = this.size;
+    const df = stems.reduce((most, stem) => Math.max(most, this.frequency(stem)), 0);
+    return Math.log(1 + (count - df + 0.5) / (df + 0.5));
+  }
+
+  /** BM25 search; `secondary` words (glossary equivalents) count for less than the user's own. */
+  query(text: string, secondary: readonly string[], limit: number): LexicalHit[] {
+    const secondaryTerms = new Set(secondary.flatMap((word) => tokenize(word).flatMap(stemToken)));
+    const own = new Set(indexTerms(text));
+    const results: SearchResult[] = this.search.search([text, ...secondary].join(" "), {
+      boost: fieldBoosts,
+      combineWith: "OR",
+      boostTerm: (term) => (secondaryTerms.has(term) && !own.has(term) ? 0.6 : 1),
+    });
+    return results.slice(0, limit).map((result) => ({ key: result.id as number, score: result.score, matched: new Set(result.queryTerms) }));
+  }
+}

@@ -1,0 +1,122 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import type { Chunk } from "../knowledge/entry.js";
+import type { Glossary } from "../knowledge/glossary.js";
+import type { Embedder } from "./embedder.js";
+import { LexicalIndex } from "./lexical-index.js";
+import { VectorIndex, type VectorIndexSettings } from "./vector-index.js";
+
+/** Bumped when the files below change shape. */
+export const INDEX_FORMAT = 1;
+
+export const manifestSchema = z.object({
+  format: z.number(),
+  corpusHash: z.string(),
+  embedder: z.object({ id: z.string(), dimensions: z.number() }),
+  hnsw: z.object({ m: z.number(), efConstruction: z.number() }),
+  chunks: z.number(),
+  vectors: z.number(),
+  builtAt: z.string(),
+});
+export type Manifest = z.infer<typeof manifestSchema>;
+
+/** Everything a search needs, in memory. */
+export interface SearchIndex {
+  readonly manifest: Manifest;
+  readonly chunks: readonly Chunk[];
+  readonly glossary: Glossary;
+  readonly lexical: LexicalIndex;
+  readonly vectors: VectorIndex;
+}
+
+export const defaultHnsw = { m: 16, efConstruction: 200 };
+
+/** The texts that stand for a passage in vector space: its text, its title and each alternate question. */
+export function vectorTexts(chunk: Chunk): string[] {
+  return [chunk.text, chunk.title, ...chunk.questions];
+}
+
+/**
+ * Builds both indexes over the passages. `onProgress(done, total)` is called as vectors are made.
+ */
+export async function buildSearchIndex(
+  input: { chunks: readonly Chunk[]; glossary: Glossary; corpusHash: string },
+  embedder: Embedder,
+  settings: { efSearch: number; hnsw?: { m: number; efConstruction: number } },
+  onProgress: (done: number, total: number) => void = () => {},
+): Promise<SearchIndex> {
+  const hnsw = settings.hnsw ?? defaultHnsw;
+  const texts: string[] = [];
+  const owners: number[] = [];
+  input.chunks.forEach((chunk, key) => {
+    for (const text of vectorTexts(chunk)) {
+      texts.push(text);
+      owners.push(key);
+    }
+  });
+  const vectors: number[][] = [];
+  const batch = 512;
+  for (let start = 0; start < texts.length; start += batch) {
+    vectors.push(...(await embedder.embedDocuments(texts.slice(start, start + batch))));
+    onProgress(Math.min(texts.length, start + batch), texts.length);
+  }
+  const vectorSettings: VectorIndexSettings = { dimensions: embedder.dimensions, m: hnsw.m, efConstruction: hnsw.efConstruction, efSearch: settings.efSearch };
+  return {
+    manifest: {
+      format: INDEX_FORMAT,
+      corpusHash: input.corpusHash,
+      embedder: { id: embedder.id, dimensions: embedder.dimensions },
+      hnsw,
+      chunks: input.chunks.length,
+      vectors: vectors.length,
+      builtAt: new Date().toISOString(),
+    },
+    chunks: input.chunks,
+    glossary: input.glossary,
+    lexical: LexicalIndex.build(input.chunks),
+    vectors: VectorIndex.build(vectors, owners, vectorSettings),
+  };
+}
+
+/**
+ * Writes the index to `dir` atomically: into a sibling folder first, then swapped in, so that a
+ * crash or a full disk never leaves a half-written index where the previous one was.
+ */
+export function writeSearchIndex(index: SearchIndex, dir: string): void {
+  const staging = `${dir}.staging-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  writeFileSync(join(staging, "chunks.json"), JSON.stringify({ chunks: index.chunks, glossary: index.glossary, owners: index.vectors.labelOwners }));
+  writeFileSync(join(staging, "lexical.json"), index.lexical.toJSON());
+  index.vectors.write(join(staging, "vectors.hnsw"));
+  writeFileSync(join(staging, "manifest.json"), `${JSON.stringify(index.manifest, null, 2)}\n`);
+  const previous = `${dir}.previous-${process.pid}`;
+  if (existsSync(dir)) renameSync(dir, previous);
+  renameSync(staging, dir);
+  rmSync(previous, { recursive: true, force: true });
+}
+
+/** Reads the manifest alone (cheap), or undefined when there is none or it is unreadable. */
+export function readManifest(dir: string): Manifest | undefined {
+  try {
+    return manifestSchema.parse(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads a whole index written by writeSearchIndex; throws when a file is missing or corrupt. */
+export function readSearchIndex(dir: string, efSearch: number): SearchIndex {
+  const manifest = manifestSchema.parse(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")));
+  const { chunks, glossary, owners } = JSON.parse(readFileSync(join(dir, "chunks.json"), "utf8")) as { chunks: Chunk[]; glossary: Glossary; owners: number[] };
+  if (chunks.length !== manifest.chunks || owners.length !== manifest.vectors) throw new Error("the index files do not match their manifest");
+  const settings = { dimensions: manifest.embedder.dimensions, m: manifest.hnsw.m, efConstruction: manifest.hnsw.efConstruction, efSearch };
+  return {
+    manifest,
+    chunks,
+    glossary,
+    lexical: LexicalIndex.fromJSON(readFileSync(join(dir, "lexical.json"), "utf8")),
+    vectors: VectorIndex.read(join(dir, "vectors.hnsw"), owners, settings),
+  };
+}
