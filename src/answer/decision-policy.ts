@@ -5,6 +5,8 @@ import type { Hit, SearchResult } from "../retrieval/retriever.js";
 export interface Evidence {
   /** Weighted share of the question's words found in the best passage. */
   readonly coverage: number;
+  /** The same share, counting only the best entry's title and alternate questions. */
+  readonly questionCoverage: number;
   /** Cosine similarity of the best passage (its closest vector) to the question. */
   readonly similarity: number;
   /** BM25 score of the best passage, log-scaled: log(1 + score). */
@@ -24,6 +26,7 @@ export interface Evidence {
 export const policyWeights = {
   bias: -6,
   coverage: 6,
+  questionCoverage: 1,
   similarity: 4,
   lexical: 0.5,
   known: 2,
@@ -51,6 +54,7 @@ export function gatherEvidence(search: SearchResult): Evidence | undefined {
   const firstVector = search.hits.find((hit) => hit.scores.vectorRank === 1);
   return {
     coverage: best.scores.coverage,
+    questionCoverage: best.scores.questionCoverage,
     similarity: Math.max(0, best.scores.vector),
     lexical: Math.log1p(best.scores.bm25),
     known: weightedShare(search.terms, search.terms.filter((term) => term.known).map((term) => term.text)),
@@ -63,6 +67,7 @@ export function confidenceOf(evidence: Evidence, weights = policyWeights): numbe
   const z =
     weights.bias +
     weights.coverage * evidence.coverage +
+    weights.questionCoverage * evidence.questionCoverage +
     weights.similarity * evidence.similarity +
     weights.lexical * evidence.lexical +
     weights.known * evidence.known +
@@ -78,7 +83,7 @@ export function confidenceOf(evidence: Evidence, weights = policyWeights): numbe
 export function decide(search: SearchResult, threshold: number): PolicyDecision {
   const evidence = gatherEvidence(search);
   if (!evidence) {
-    return { answered: false, confidence: 0, evidence: { coverage: 0, similarity: 0, lexical: 0, known: 0, margin: 0, agreement: 0 }, passages: [], outOfScope: true };
+    return { answered: false, confidence: 0, evidence: { coverage: 0, questionCoverage: 0, similarity: 0, lexical: 0, known: 0, margin: 0, agreement: 0 }, passages: [], outOfScope: true };
   }
   const confidence = confidenceOf(evidence);
   const answered = confidence >= threshold;

@@ -5,11 +5,16 @@ import { CorpusError } from "./corpus-error.js";
 
 const glossarySchema = z
   .object({
-    entries: z.array(z.object({ en: z.array(z.string().min(1)).min(1), fr: z.array(z.string().min(1)).min(1) }).strict()),
+    entries: z.array(
+      z
+        .object({ en: z.array(z.string().min(1)).default([]), fr: z.array(z.string().min(1)).default([]) })
+        .strict()
+        .refine((group) => group.en.length + group.fr.length >= 2, "a group needs at least two terms (in en, fr or both)"),
+    ),
   })
   .strict();
 
-/** English and French equivalents; each group's terms are interchangeable in a query. */
+/** Groups of interchangeable terms: English and French equivalents, or synonyms in one language. */
 export interface Glossary {
   readonly groups: ReadonlyArray<{ readonly en: readonly string[]; readonly fr: readonly string[] }>;
 }
@@ -27,7 +32,7 @@ export function loadGlossary(path: string, displayName: string): Glossary {
     throw new CorpusError(
       parsed.error.issues.map((issue) => {
         const node = doc.getIn(issue.path as (string | number)[], true) as { range?: [number, number, number] } | undefined;
-        return { file: displayName, line: node?.range ? lineCounter.linePos(node.range[0]).line : 1, message: `${issue.path.join(".")}: ${issue.message}`, fix: "each entry needs an `en:` list and an `fr:` list of terms" };
+        return { file: displayName, line: node?.range ? lineCounter.linePos(node.range[0]).line : 1, message: `${issue.path.join(".")}: ${issue.message}`, fix: "each entry lists interchangeable terms under `en:` and/or `fr:`, two at least" };
       }),
     );
   }

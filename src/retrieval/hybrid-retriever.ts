@@ -35,14 +35,21 @@ export class HybridRetriever implements Retriever {
 
     const lexicalByKey = new Map(lexical.map((hit, rank) => [hit.key, { hit, rank: rank + 1 }]));
     const vectorByKey = new Map(nearest.map((hit, rank) => [hit.key, { similarity: hit.similarity, rank: rank + 1 }]));
-    const fused = fuseRanks([lexical.map((hit) => hit.key), nearest.map((hit) => hit.key)]).slice(0, k);
+    const matchedOf = (key: number, where: "matched" | "matchedInQuestions" = "matched") => {
+      const matched = lexicalByKey.get(key)?.hit[where];
+      return matched ? terms.filter((_, i) => (readings[i] ?? []).some((stem) => matched.has(stem))).map((term) => term.text) : [];
+    };
+    const coverageOf = new Map(lexical.map((hit) => [hit.key, weightedShare(terms, matchedOf(hit.key))]));
+    // A third ranking, by the weighted share of the question found: BM25 alone lets a passage that
+    // repeats the question's commonest words outrank the one holding its rarest word.
+    const byCoverage = [...coverageOf].sort((a, b) => b[1] - a[1]).map(([key]) => key);
+    const fused = fuseRanks([lexical.map((hit) => hit.key), nearest.map((hit) => hit.key), byCoverage]).slice(0, k);
     const hits: Hit[] = fused.map(([key, score]) => {
       const chunk = this.index.chunks[key];
       if (!chunk) throw new Error(`the index has no passage ${key}`);
       const fromLexical = lexicalByKey.get(key);
       const fromVector = vectorByKey.get(key);
-      const matched = fromLexical?.hit.matched;
-      const matchedTerms = matched ? terms.filter((_, i) => (readings[i] ?? []).some((stem) => matched.has(stem))).map((term) => term.text) : [];
+      const matchedTerms = matchedOf(key);
       return {
         chunk,
         matchedTerms,
@@ -50,7 +57,8 @@ export class HybridRetriever implements Retriever {
         scores: {
           bm25: fromLexical?.hit.score ?? 0,
           vector: fromVector?.similarity ?? this.index.vectors.similarityTo(vector, key),
-          coverage: weightedShare(terms, matchedTerms),
+          coverage: coverageOf.get(key) ?? 0,
+          questionCoverage: weightedShare(terms, matchedOf(key, "matchedInQuestions")),
           ...(fromLexical ? { bm25Rank: fromLexical.rank } : {}),
           ...(fromVector ? { vectorRank: fromVector.rank } : {}),
         },

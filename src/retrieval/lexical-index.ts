@@ -15,9 +15,14 @@ export interface LexicalHit {
   readonly score: number;
   /** The query's index terms (stems) this passage contains. */
   readonly matched: ReadonlySet<string>;
+  /** Those found in the entry's title or alternate questions, which say what the entry answers. */
+  readonly matchedInQuestions: ReadonlySet<string>;
 }
 
 const fieldBoosts = { title: 2, questions: 1.5, text: 1, tags: 1 };
+
+/** Plain BM25 (d = 0): MiniSearch's default BM25+ lets frequent words add up in long questions. */
+const bm25Parameters = { k: 1.2, b: 0.7, d: 0 };
 
 const options = {
   idField: "key",
@@ -83,7 +88,13 @@ export class LexicalIndex {
       boost: fieldBoosts,
       combineWith: "OR",
       boostTerm: (term) => (secondaryTerms.has(term) && !own.has(term) ? 0.6 : 1),
+      bm25: bm25Parameters,
     });
-    return results.slice(0, limit).map((result) => ({ key: result.id as number, score: result.score, matched: new Set(result.queryTerms) }));
+    return results.slice(0, limit).map((result) => ({
+      key: result.id as number,
+      score: result.score,
+      matched: new Set(result.queryTerms),
+      matchedInQuestions: new Set(Object.entries(result.match).filter(([, fields]) => fields.some((field) => field === "title" || field === "questions")).map(([term]) => term)),
+    }));
   }
 }

@@ -9,6 +9,8 @@ export interface HitScores {
   readonly vector: number;
   /** Share of the question's meaningful words found in the passage, weighted by how rare each word is, in [0, 1]. */
   readonly coverage: number;
+  /** The same share, counting only the entry's title and alternate questions. */
+  readonly questionCoverage: number;
   /** 1-based ranks in each list; undefined when the list did not return the passage. */
   readonly bm25Rank?: number;
   readonly vectorRank?: number;
