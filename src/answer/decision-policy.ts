@@ -39,7 +39,10 @@ export interface PolicyDecision {
   /** Calibrated probability that the best passage answers the question. */
   readonly confidence: number;
   readonly evidence: Evidence;
-  /** The passages to quote: the best, and a second from another entry when it covers what the first misses. */
+  /**
+   * The passages to quote: the best, and a second from another entry when it covers what the first
+   * misses, or when the retrievers cannot tell the two apart (the reader then sees both).
+   */
   readonly passages: readonly Hit[];
   /** True when the question's words are mostly unknown to the corpus: a question for another service. */
   readonly outOfScope: boolean;
@@ -88,7 +91,8 @@ export function decide(search: SearchResult, threshold: number): PolicyDecision 
   const confidence = confidenceOf(evidence);
   const answered = confidence >= threshold;
   const best = search.hits[0] as Hit;
-  const second = search.hits.slice(1, 4).find((hit) => hit.chunk.entryId !== best.chunk.entryId && adds(search, best, hit));
+  const other = search.hits.slice(1, 4).find((hit) => hit.chunk.entryId !== best.chunk.entryId);
+  const second = other && (adds(search, best, other) || nearTie(best, other)) ? other : undefined;
   return {
     answered,
     confidence,
@@ -103,4 +107,12 @@ function adds(search: SearchResult, best: Hit, other: Hit): boolean {
   const alone = best.scores.coverage;
   const together = weightedShare(search.terms, [...best.matchedTerms, ...other.matchedTerms]);
   return together - alone >= 0.25 && other.scores.coverage >= 0.25;
+}
+
+/** Whether the retrievers' own scores put a passage of another entry as close as makes no difference. */
+function nearTie(best: Hit, other: Hit): boolean {
+  const coverage = other.scores.coverage >= 0.8 * best.scores.coverage;
+  const similarity = other.scores.vector >= best.scores.vector - 0.05;
+  const lexical = other.scores.bm25 >= 0.7 * best.scores.bm25;
+  return coverage && (similarity || lexical);
 }

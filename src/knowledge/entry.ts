@@ -41,6 +41,8 @@ export interface Chunk {
   readonly document: string;
   readonly url?: string;
   readonly tags: readonly string[];
+  /** The alternate phrasings, French and English together. */
   readonly questions: readonly string[];
+  readonly questionsByLanguage: { readonly fr: readonly string[]; readonly en: readonly string[] };
   readonly text: string;
 }

@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import { LineCounter, parseDocument } from "yaml";
+import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
 import { cleanText } from "./clean-text.js";
 import type { CorpusProblem } from "./corpus-error.js";
 import { frontMatterSchema, type Entry } from "./entry.js";
@@ -42,8 +42,11 @@ export function parseEntry(text: string, file: string): ParsedEntry {
   const problems: CorpusProblem[] = [];
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      const path = issue.path.map((key) => (typeof key === "symbol" ? String(key) : key));
-      problems.push({ file, line: locate(doc, path, lineOf), message: `${path.join(".") || "front matter"}: ${issue.message}`, fix: fixFor(issue.code, path) });
+      const parent = issue.path.map((key) => (typeof key === "symbol" ? String(key) : key));
+      // An unknown key is reported against its parent object: point at the key itself.
+      const path = issue.code === "unrecognized_keys" && issue.keys[0] !== undefined ? [...parent, issue.keys[0]] : parent;
+      const line = issue.code === "unrecognized_keys" ? locateKey(doc, path, lineOf) : locate(doc, path, lineOf);
+      problems.push({ file, line, message: `${path.join(".") || "front matter"}: ${issue.message}`, fix: fixFor(issue.code, path) });
     }
   }
   const body = cleanText(lines.slice(close + 1).join("\n"));
@@ -65,13 +68,24 @@ export function parseEntry(text: string, file: string): ParsedEntry {
   };
 }
 
-/** The file line of the deepest node of `path` that exists (the front matter starts on line 2). */
+/** The file line of the deepest node of `path` that exists (`lineOf` counts the opening `---`). */
 function locate(doc: ReturnType<typeof parseDocument>, path: (string | number)[], lineOf: (offset: number) => number): number {
   for (let depth = path.length; depth > 0; depth--) {
     const node = doc.getIn(path.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
-    if (node?.range) return lineOf(node.range[0]) + 1;
+    if (node?.range) return lineOf(node.range[0]);
   }
   return 2;
+}
+
+/** The file line of the key (not the value) at `path`, e.g. a misspelt field name. */
+function locateKey(doc: ReturnType<typeof parseDocument>, path: (string | number)[], lineOf: (offset: number) => number): number {
+  const parent = path.length > 1 ? doc.getIn(path.slice(0, -1), true) : doc.contents;
+  if (isMap(parent)) {
+    const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === path.at(-1));
+    const range = isScalar(pair?.key) ? pair.key.range : undefined;
+    if (range) return lineOf(range[0]);
+  }
+  return locate(doc, path.slice(0, -1), lineOf);
 }
 
 function fixFor(code: string, path: (string | number)[]): string {

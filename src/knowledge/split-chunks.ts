@@ -32,6 +32,7 @@ export function splitChunks(entry: Entry): Chunk[] {
     ...(entry.source.url ? { url: entry.source.url } : {}),
     tags: entry.tags,
     questions,
+    questionsByLanguage: entry.questions,
     text,
   }));
 }

@@ -26,7 +26,7 @@ interface GlossaryPhrase {
 export function compileGlossary(glossary: Glossary): { phrases: GlossaryPhrase[]; groups: string[][] } {
   const groups = glossary.groups.map((group) => [...group.en, ...group.fr]);
   const phrases = groups.flatMap((terms, group) =>
-    terms.map((term) => ({ stems: tokenize(term).filter((t) => !isStopWord(t)).map(stemToken), group })).filter((phrase) => phrase.stems.length > 0),
+    terms.map((term) => ({ stems: tokenize(term).filter((t) => !isStopWord(t)).map((token) => stemToken(token)), group })).filter((phrase) => phrase.stems.length > 0),
   );
   return { phrases, groups };
 }
@@ -37,7 +37,7 @@ export function compileGlossary(glossary: Glossary): { phrases: GlossaryPhrase[]
  */
 export function analyzeQuery(text: string, glossary: ReturnType<typeof compileGlossary>): AnalyzedQuery {
   const words = tokenize(text).filter((word) => !isStopWord(word));
-  const stems = words.map(stemToken);
+  const stems = words.map((token) => stemToken(token));
   const expansions: string[][] = words.map(() => []);
   const expansionWords = new Set<string>();
   for (const phrase of glossary.phrases) {
@@ -45,7 +45,7 @@ export function analyzeQuery(text: string, glossary: ReturnType<typeof compileGl
       const matches = phrase.stems.every((wanted, offset) => wanted.some((stem) => stems[start + offset]?.includes(stem)));
       if (!matches) continue;
       const others = (glossary.groups[phrase.group] ?? []).filter((term) => !sameWords(term, words.slice(start, start + phrase.stems.length)));
-      const otherStems = others.flatMap((term) => tokenize(term).filter((t) => !isStopWord(t)).flatMap(stemToken));
+      const otherStems = others.flatMap((term) => tokenize(term).filter((t) => !isStopWord(t)).flatMap((token) => stemToken(token)));
       for (let offset = 0; offset < phrase.stems.length; offset++) expansions[start + offset]?.push(...otherStems);
       for (const term of others) expansionWords.add(term);
     }

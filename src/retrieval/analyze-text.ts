@@ -1,5 +1,6 @@
 import { newStemmer } from "snowball-stemmers";
 import { eng, fra } from "stopword";
+import type { Language } from "../knowledge/detect-language.js";
 import { foldAccents } from "../knowledge/fold-accents.js";
 
 const frenchStemmer = newStemmer("french");
@@ -36,20 +37,24 @@ export function isStopWord(token: string): boolean {
 }
 
 /**
- * The index terms of one token: its French and English Snowball stems, accents folded after
- * stemming (stemming needs them). Both languages are kept because questions and passages mix them.
+ * The index terms of one token: its French and English Snowball stems (or only those of `language`),
+ * accents folded after stemming (stemming needs them). A question gets both: its language is a guess.
  */
-export function stemToken(token: string): string[] {
+export function stemToken(token: string, language?: Language): string[] {
   const folded = foldAccents(token);
   const fixed = protectedStems[folded];
   if (fixed) return [fixed];
   if (/^\p{N}+$/u.test(folded) || folded.length <= 2) return [folded];
-  const fr = foldAccents(frenchStemmer.stem(token));
-  const en = foldAccents(englishStemmer.stem(folded));
-  return fr === en ? [fr] : [fr, en];
+  const fr = language === "en" ? undefined : foldAccents(frenchStemmer.stem(token));
+  const en = language === "fr" ? undefined : foldAccents(englishStemmer.stem(folded));
+  return [...new Set([fr, en].filter((stem): stem is string => stem !== undefined))];
 }
 
-/** Every index term of a text, stop words left out. */
-export function indexTerms(text: string): string[] {
-  return tokenize(text).flatMap((token) => (isStopWord(token) ? [] : stemToken(token)));
+/**
+ * Every index term of a text, stop words left out. With a language (a passage's, whose language
+ * is known), only that language's stems: English stems of French words and French stems of
+ * English ones only add collisions ("data" and "date" both give "dat" in French).
+ */
+export function indexTerms(text: string, language?: Language): string[] {
+  return tokenize(text).flatMap((token) => (isStopWord(token) ? [] : stemToken(token, language)));
 }

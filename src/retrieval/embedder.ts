@@ -11,3 +11,16 @@ export interface Embedder extends EmbeddingsInterface {
   readonly id: string;
   readonly dimensions: number;
 }
+
+/** How much a word counts, from its stems (e.g. its inverse document frequency in the corpus). */
+export type TermWeight = (stems: readonly string[]) => number;
+
+/** An embedder that adapts to the corpus it indexes (the built-in one weighs words by rarity). */
+export interface CorpusAwareEmbedder extends Embedder {
+  fitted(termWeight: TermWeight): Embedder;
+}
+
+/** The embedder fitted to a corpus's word weights when it can be, else as it is. */
+export function fitEmbedder(embedder: Embedder, termWeight: TermWeight): Embedder {
+  return "fitted" in embedder && typeof embedder.fitted === "function" ? (embedder as CorpusAwareEmbedder).fitted(termWeight) : embedder;
+}

@@ -1,23 +1,32 @@
 import { Embeddings } from "@langchain/core/embeddings";
 import { foldAccents } from "../knowledge/fold-accents.js";
 import { isStopWord, stemToken, tokenize } from "./analyze-text.js";
-import type { Embedder } from "./embedder.js";
+import type { CorpusAwareEmbedder, TermWeight } from "./embedder.js";
 
 /**
  * The offline default embedder: no weights, no network. Each text becomes a sparse bag of hashed
  * features (word stems, stem bigrams, character 3- and 4-grams of each word), folded into a fixed
  * number of dimensions with a signed hash and L2-normalised. It matches paraphrases and cognates
- * ("organisation"/"organization", "bénéficier"/"benefit") that exact terms miss; it knows no
- * meaning, which is what real model embedders bring through the same port.
+ * ("organisation"/"organization", "bénéficier"/"benefit") that exact terms miss. Fitted to a
+ * corpus, each word counts by its rarity there, so that "ENSO" or "projet" do not make every
+ * passage look alike. It knows no meaning, which is what model embedders bring through the same port.
  */
-export class HashedNgramEmbeddings extends Embeddings implements Embedder {
+export class HashedNgramEmbeddings extends Embeddings implements CorpusAwareEmbedder {
   readonly id: string;
   readonly dimensions: number;
 
-  constructor(dimensions = 512) {
+  constructor(
+    dimensions = 512,
+    private readonly termWeight: TermWeight = () => 1,
+  ) {
     super({});
     this.dimensions = dimensions;
-    this.id = `builtin-hashed-ngrams-v1-${dimensions}`;
+    this.id = `builtin-hashed-ngrams-v2-${dimensions}`;
+  }
+
+  /** The same embedder with each word weighted by its rarity in the corpus (as TF-IDF does). */
+  fitted(termWeight: TermWeight): HashedNgramEmbeddings {
+    return new HashedNgramEmbeddings(this.dimensions, termWeight);
   }
 
   async embedDocuments(documents: string[]): Promise<number[][]> {
@@ -41,15 +50,16 @@ export class HashedNgramEmbeddings extends Embeddings implements Embedder {
     for (const token of tokenize(text)) {
       const stop = isStopWord(token);
       const stems = stemToken(token);
-      for (const stem of stems) add(`w:${stem}`, (stop ? 0.15 : 1) / stems.length);
+      const rarity = stop ? 1 : this.termWeight(stems);
+      for (const stem of stems) add(`w:${stem}`, ((stop ? 0.15 : 1) * rarity) / stems.length);
       const folded = `<${foldAccents(token)}>`;
       const grams: string[] = [];
       for (const n of [3, 4]) for (let i = 0; i + n <= folded.length; i++) grams.push(folded.slice(i, i + n));
-      const gramWeight = (stop ? 0.1 : 0.6) / Math.sqrt(Math.max(1, grams.length));
+      const gramWeight = ((stop ? 0.1 : 0.6) * rarity) / Math.sqrt(Math.max(1, grams.length));
       for (const gram of grams) add(`c:${gram}`, gramWeight);
       if (!stop) {
         const head = stems[0] ?? "";
-        if (previous !== undefined) add(`b:${previous}_${head}`, 0.5);
+        if (previous !== undefined) add(`b:${previous}_${head}`, 0.5 * rarity);
         previous = head;
       }
     }

@@ -1,6 +1,6 @@
 import { detectLanguage } from "../knowledge/detect-language.js";
 import { analyzeQuery, compileGlossary } from "./analyze-query.js";
-import type { Embedder } from "./embedder.js";
+import { fitEmbedder, type Embedder } from "./embedder.js";
 import { fuseRanks } from "./fuse-ranks.js";
 import type { Hit, QueryWord, Retriever, SearchResult } from "./retriever.js";
 import type { SearchIndex } from "./search-index.js";
@@ -13,11 +13,14 @@ import type { SearchIndex } from "./search-index.js";
 export class HybridRetriever implements Retriever {
   private readonly glossary: ReturnType<typeof compileGlossary>;
 
+  private readonly embedder: Embedder;
+
   constructor(
     private readonly index: SearchIndex,
-    private readonly embedder: Embedder,
+    embedder: Embedder,
   ) {
     this.glossary = compileGlossary(index.glossary);
+    this.embedder = fitEmbedder(embedder, (stems) => index.lexical.weight(stems));
   }
 
   async search(question: string, k: number): Promise<SearchResult> {

@@ -1,13 +1,17 @@
 import MiniSearch, { type SearchResult } from "minisearch";
+import type { Language } from "../knowledge/detect-language.js";
 import type { Chunk } from "../knowledge/entry.js";
 import { indexTerms, isStopWord, stemToken, tokenize } from "./analyze-text.js";
 
+/** A passage as MiniSearch indexes it: each field in one language, so that it is stemmed in that language. */
 interface IndexedDoc {
   readonly key: number;
-  readonly title: string;
-  readonly questions: string;
-  readonly text: string;
-  readonly tags: string;
+  readonly title_fr: string;
+  readonly title_en: string;
+  readonly questions_fr: string;
+  readonly questions_en: string;
+  readonly text_fr: string;
+  readonly text_en: string;
 }
 
 export interface LexicalHit {
@@ -19,18 +23,36 @@ export interface LexicalHit {
   readonly matchedInQuestions: ReadonlySet<string>;
 }
 
-const fieldBoosts = { title: 2, questions: 1.5, text: 1, tags: 1 };
+const fieldBoosts = { title_fr: 2, title_en: 2, questions_fr: 1.5, questions_en: 1.5, text_fr: 1, text_en: 1 };
 
 /** Plain BM25 (d = 0): MiniSearch's default BM25+ lets frequent words add up in long questions. */
 const bm25Parameters = { k: 1.2, b: 0.7, d: 0 };
 
+const languageOf = (field: string | undefined): Language | undefined => (field?.endsWith("_fr") ? "fr" : field?.endsWith("_en") ? "en" : undefined);
+
 const options = {
   idField: "key",
-  fields: ["title", "questions", "text", "tags"],
+  fields: Object.keys(fieldBoosts),
   storeFields: [] as string[],
   tokenize: (text: string) => tokenize(text),
-  processTerm: (term: string) => (isStopWord(term) ? null : stemToken(term)),
+  // At indexing time the field names the language; a question (no field) gets both languages' stems.
+  processTerm: (term: string, field?: string) => (isStopWord(term) ? null : stemToken(term, languageOf(field))),
 };
+
+/** Splits a passage into its per-language fields (the tags go with the title, in the passage's language). */
+function toIndexedDoc(chunk: Chunk, key: number): IndexedDoc {
+  const [fr, en] = [chunk.lang === "fr", chunk.lang === "en"];
+  const title = `${chunk.title}\n${chunk.tags.join(" ")}`;
+  return {
+    key,
+    title_fr: fr ? title : "",
+    title_en: en ? title : "",
+    questions_fr: chunk.questionsByLanguage.fr.join("\n"),
+    questions_en: chunk.questionsByLanguage.en.join("\n"),
+    text_fr: fr ? chunk.text : "",
+    text_en: en ? chunk.text : "",
+  };
+}
 
 /**
  * BM25 over French and English stems (MiniSearch), with the document frequency of every stem
@@ -47,8 +69,11 @@ export class LexicalIndex {
     const frequency = new Map<string, number>();
     search.addAll(
       chunks.map((chunk, key) => {
-        const doc = { key, title: chunk.title, questions: chunk.questions.join("\n"), text: chunk.text, tags: chunk.tags.join(" ") };
-        for (const term of new Set(indexTerms(`${doc.title}\n${doc.questions}\n${doc.text}\n${doc.tags}`))) frequency.set(term, (frequency.get(term) ?? 0) + 1);
+        const doc = toIndexedDoc(chunk, key);
+        const terms = new Set(
+          (Object.keys(fieldBoosts) as (keyof typeof fieldBoosts)[]).flatMap((field) => indexTerms(doc[field], languageOf(field))),
+        );
+        for (const term of terms) frequency.set(term, (frequency.get(term) ?? 0) + 1);
         return doc;
       }),
     );
@@ -82,7 +107,7 @@ export class LexicalIndex {
 
   /** BM25 search; `secondary` words (glossary equivalents) count for less than the user's own. */
   query(text: string, secondary: readonly string[], limit: number): LexicalHit[] {
-    const secondaryTerms = new Set(secondary.flatMap((word) => tokenize(word).flatMap(stemToken)));
+    const secondaryTerms = new Set(secondary.flatMap((word) => tokenize(word).flatMap((token) => stemToken(token))));
     const own = new Set(indexTerms(text));
     const results: SearchResult[] = this.search.search([text, ...secondary].join(" "), {
       boost: fieldBoosts,
@@ -94,7 +119,7 @@ export class LexicalIndex {
       key: result.id as number,
       score: result.score,
       matched: new Set(result.queryTerms),
-      matchedInQuestions: new Set(Object.entries(result.match).filter(([, fields]) => fields.some((field) => field === "title" || field === "questions")).map(([term]) => term)),
+      matchedInQuestions: new Set(Object.entries(result.match).filter(([, fields]) => fields.some((field) => field.startsWith("title") || field.startsWith("questions"))).map(([term]) => term)),
     }));
   }
 }

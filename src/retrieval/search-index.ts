@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import type { Chunk } from "../knowledge/entry.js";
 import type { Glossary } from "../knowledge/glossary.js";
-import type { Embedder } from "./embedder.js";
+import { fitEmbedder, type Embedder } from "./embedder.js";
 import { LexicalIndex } from "./lexical-index.js";
 import { VectorIndex, type VectorIndexSettings } from "./vector-index.js";
 
@@ -47,6 +47,8 @@ export async function buildSearchIndex(
   onProgress: (done: number, total: number) => void = () => {},
 ): Promise<SearchIndex> {
   const hnsw = settings.hnsw ?? defaultHnsw;
+  const lexical = LexicalIndex.build(input.chunks);
+  const fittedEmbedder = fitEmbedder(embedder, (stems) => lexical.weight(stems));
   const texts: string[] = [];
   const owners: number[] = [];
   input.chunks.forEach((chunk, key) => {
@@ -58,7 +60,7 @@ export async function buildSearchIndex(
   const vectors: number[][] = [];
   const batch = 512;
   for (let start = 0; start < texts.length; start += batch) {
-    vectors.push(...(await embedder.embedDocuments(texts.slice(start, start + batch))));
+    vectors.push(...(await fittedEmbedder.embedDocuments(texts.slice(start, start + batch))));
     onProgress(Math.min(texts.length, start + batch), texts.length);
   }
   const vectorSettings: VectorIndexSettings = { dimensions: embedder.dimensions, m: hnsw.m, efConstruction: hnsw.efConstruction, efSearch: settings.efSearch };
@@ -74,7 +76,7 @@ export async function buildSearchIndex(
     },
     chunks: input.chunks,
     glossary: input.glossary,
-    lexical: LexicalIndex.build(input.chunks),
+    lexical,
     vectors: VectorIndex.build(vectors, owners, vectorSettings),
   };
 }

@@ -1,0 +1,78 @@
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.js";
+import { EnsoError } from "../src/errors.js";
+
+const packageCorpus = fileURLToPath(new URL("../corpus", import.meta.url));
+
+function configErrorOf(env: NodeJS.ProcessEnv): EnsoError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof EnsoError) return error;
+    throw error;
+  }
+  throw new Error("expected loadConfig to throw an EnsoError");
+}
+
+describe("loadConfig", () => {
+  it("uses the documented defaults when nothing is set", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      dataDir: resolve("./data"),
+      corpusDir: packageCorpus,
+      logLevel: "info",
+      logFormat: "auto",
+      contactEmail: "enso@univ-paris1.fr",
+      requestFormUrl: "https://recherche.pantheonsorbonne.fr",
+      maxQuestionChars: 2000,
+    });
+    // Tuned values: checked against their documented ranges, not pinned.
+    expect(config.answerThreshold).toBeGreaterThan(0);
+    expect(config.answerThreshold).toBeLessThan(1);
+    expect(Number.isInteger(config.searchK) && config.searchK >= 1 && config.searchK <= 50).toBe(true);
+    expect(Number.isInteger(config.hnswEf) && config.hnswEf >= 10 && config.hnswEf <= 2000).toBe(true);
+  });
+
+  it("reads the values that are set, turning numbers into numbers and folders into absolute paths", () => {
+    const config = loadConfig({ ENSO_DATA_DIR: "var/enso", ENSO_CORPUS_DIR: "/srv/corpus", ENSO_ANSWER_THRESHOLD: "0.7", ENSO_SEARCH_K: "12", LOG_LEVEL: "debug" });
+    expect(config).toMatchObject({ dataDir: resolve("var/enso"), corpusDir: "/srv/corpus", answerThreshold: 0.7, searchK: 12, logLevel: "debug" });
+  });
+
+  it("treats empty and blank values as unset", () => {
+    expect(loadConfig({ ENSO_DATA_DIR: "", LOG_LEVEL: "  ", ENSO_ANSWER_THRESHOLD: "", ENSO_CONTACT_EMAIL: "" })).toEqual(loadConfig({}));
+  });
+
+  it("ignores variables that are not the assistant's", () => {
+    expect(loadConfig({ HOME: "/home/someone", ENSO_UNKNOWN: "x" })).toEqual(loadConfig({}));
+  });
+
+  it.each([
+    ["ENSO_ANSWER_THRESHOLD", "2", "between 0 and 1"],
+    ["LOG_LEVEL", "loud", "one of fatal, error, warn, info, debug, trace, silent"],
+    ["ENSO_CONTACT_EMAIL", "nope", "address"],
+    ["ENSO_REQUEST_FORM_URL", "recherche.pantheonsorbonne.fr", "https://"],
+    ["ENSO_SEARCH_K", "many", "between 1 and 50"],
+  ])("refuses %s=%s, naming the variable and what it expects", (name, value, expected) => {
+    const error = configErrorOf({ [name]: value });
+    expect(error.code).toBe("config");
+    expect(error.message).toContain(`${name}=${JSON.stringify(value)}`);
+    expect(error.message).toContain(expected);
+    expect(error.fix).not.toBe("");
+  });
+
+  it("lists every wrong variable in one error", () => {
+    const error = configErrorOf({ ENSO_ANSWER_THRESHOLD: "2", LOG_LEVEL: "loud", ENSO_CONTACT_EMAIL: "nope" });
+    for (const name of ["ENSO_ANSWER_THRESHOLD", "LOG_LEVEL", "ENSO_CONTACT_EMAIL"]) expect(error.message).toContain(name);
+  });
+
+  it("returns a configuration that cannot be changed afterwards", () => {
+    const config = loadConfig({ ENSO_ANSWER_THRESHOLD: "0.4" });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(() => {
+      (config as { answerThreshold: number }).answerThreshold = 0;
+    }).toThrow(TypeError);
+    expect(config.answerThreshold).toBe(0.4);
+  });
+});
