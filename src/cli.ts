@@ -99,7 +99,9 @@ program
   });
 
 const chat = async () => {
-  const ctx = context();
+  const base = context();
+  // In a terminal conversation, info lines would interleave with the answers: warnings only, unless asked.
+  const ctx = process.env.LOG_LEVEL ? base : { ...base, log: createLogger({ ...base.config, logLevel: "warn" }) };
   const engine = new ConversationEngine(await assistantFor(ctx), ctx.log);
   const channel = new TerminalChannel();
   process.once("SIGINT", () => void channel.stop().then(() => process.exit(0)));

@@ -30,7 +30,9 @@ export interface AskResult extends Answer {
 export async function askQuestion(raw: string, deps: AskDependencies, history: readonly Turn[] = []): Promise<AskResult> {
   const checked = checkQuestion(raw, deps.maxQuestionChars);
   if (!checked.ok) {
-    const language = detectLanguage(raw.slice(0, 500));
+    // Nothing readable to guess from: answer in the language of the conversation so far.
+    const lastQuestion = history.filter((turn) => turn.role === "user").at(-1)?.text ?? "";
+    const language = detectLanguage(raw.slice(0, 500), detectLanguage(lastQuestion));
     deps.log.warn({ problem: checked.problem, chars: raw.length }, "message refused");
     return { decision: "escalated", reason: "invalid_input", language, confidence: 0, citations: [], text: invalidInputText(language, checked.problem, deps.maxQuestionChars) };
   }

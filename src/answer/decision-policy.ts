@@ -111,8 +111,5 @@ function adds(search: SearchResult, best: Hit, other: Hit): boolean {
 
 /** Whether the retrievers' own scores put a passage of another entry as close as makes no difference. */
 function nearTie(best: Hit, other: Hit): boolean {
-  const coverage = other.scores.coverage >= 0.8 * best.scores.coverage;
-  const similarity = other.scores.vector >= best.scores.vector - 0.05;
-  const lexical = other.scores.bm25 >= 0.7 * best.scores.bm25;
-  return coverage && (similarity || lexical);
+  return other.scores.coverage >= 0.8 * best.scores.coverage && other.scores.vector >= best.scores.vector - 0.05;
 }

@@ -49,17 +49,14 @@ export function invalidInputText(language: Language, problem: "empty" | "too_lon
   return texts[language][problem];
 }
 
-/** The lead-in before quoted passages, and how a source is named. */
+/** The lead-in before quoted passages; a passage in the other language is said to be quoted as written. */
 export function answerIntro(language: Language, citations: readonly Citation[]): string {
   const translated = citations.some((citation) => citation.lang !== language);
-  const inEnglish = translated ? " (citée telle quelle, en anglais)" : "";
-  if (language === "fr") return citations.length > 1 ? `Voici ce qu'en disent les sources d'ENSO${inEnglish} :` : `Voici ce qu'en dit la source (${citations[0]?.source ?? "ENSO"})${inEnglish} :`;
+  const source = citations[0]?.source ?? "ENSO";
+  if (language === "fr") {
+    const inEnglish = translated ? " (citées telles quelles, en anglais)" : "";
+    return citations.length > 1 ? `Voici ce qu'en disent les sources d'ENSO${inEnglish} :` : `Voici ce que dit la source, ${source}${inEnglish} :`;
+  }
   const inFrench = translated ? " (quoted as written, in French)" : "";
-  return citations.length > 1 ? `Here is what ENSO's sources say${inFrench}:` : `Here is what the source says (${citations[0]?.source ?? "ENSO"})${inFrench}:`;
-}
-
-export function notSureFooter(language: Language, contact: Contact): string {
-  return language === "fr"
-    ? `Si cela ne répond pas à votre question, écrivez à ${contact.email}.`
-    : `If this does not answer your question, write to ${contact.email}.`;
+  return citations.length > 1 ? `Here is what ENSO's sources say${inFrench}:` : `Here is what the source, ${source}, says${inFrench}:`;
 }
