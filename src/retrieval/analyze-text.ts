@@ -40,7 +40,22 @@ export function isStopWord(token: string): boolean {
  * The index terms of one token: its French and English Snowball stems (or only those of `language`),
  * accents folded after stemming (stemming needs them). A question gets both: its language is a guess.
  */
-export function stemToken(token: string, language?: Language): string[] {
+export function stemToken(token: string, language?: Language): readonly string[] {
+  const key = `${language ?? "*"}:${token}`;
+  const cached = stemCache.get(key);
+  if (cached) return cached;
+  // Snowball in JavaScript costs tens of microseconds a word; a corpus repeats its words.
+  if (stemCache.size >= STEM_CACHE_LIMIT) stemCache.clear();
+  const stems = Object.freeze(computeStems(token, language));
+  stemCache.set(key, stems);
+  return stems;
+}
+
+/** Bounds the memory a stream of never-seen words (or an attack) can take. */
+const STEM_CACHE_LIMIT = 200_000;
+const stemCache = new Map<string, readonly string[]>();
+
+function computeStems(token: string, language?: Language): string[] {
   const folded = foldAccents(token);
   const fixed = protectedStems[folded];
   if (fixed) return [fixed];

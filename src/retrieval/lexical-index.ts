@@ -36,7 +36,7 @@ const options = {
   storeFields: [] as string[],
   tokenize: (text: string) => tokenize(text),
   // At indexing time the field names the language; a question (no field) gets both languages' stems.
-  processTerm: (term: string, field?: string) => (isStopWord(term) ? null : stemToken(term, languageOf(field))),
+  processTerm: (term: string, field?: string) => (isStopWord(term) ? null : [...stemToken(term, languageOf(field))]),
 };
 
 /** Splits a passage into its per-language fields (the tags go with the title, in the passage's language). */
