@@ -20,18 +20,19 @@ export interface Evidence {
 }
 
 /**
- * Logistic weights over the evidence, fitted on the project's own question set
- * (scripts/calibrate-policy.ts) and kept here with the date they were fitted.
+ * Logistic weights over the evidence, fitted on the project's own question set by
+ * scripts/calibrate-policy.ts on 2026-11-23 (97 questions, corpus of 54 entries). Refit after a
+ * large corpus or retrieval change; the default threshold (ENSO_ANSWER_THRESHOLD) goes with them.
  */
 export const policyWeights = {
-  bias: -6,
-  coverage: 6,
-  questionCoverage: 1,
-  similarity: 4,
-  lexical: 0.5,
-  known: 2,
-  margin: 2,
-  agreement: 0.5,
+  bias: -5.79,
+  coverage: 0.58,
+  questionCoverage: 1.01,
+  similarity: 5.52,
+  lexical: 0.4,
+  known: 0.97,
+  margin: 2.09,
+  agreement: 0.77,
 };
 
 export interface PolicyDecision {

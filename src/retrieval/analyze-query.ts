@@ -23,25 +23,37 @@ interface GlossaryPhrase {
 }
 
 /** Prepares the glossary for matching: every term as a sequence of stem sets. */
-export function compileGlossary(glossary: Glossary): { phrases: GlossaryPhrase[]; groups: string[][] } {
+export interface CompiledGlossary {
+  /** Phrases indexed by every stem of their first word, so that a question only tries the phrases that can start at each word. */
+  readonly byFirstStem: ReadonlyMap<string, readonly GlossaryPhrase[]>;
+  readonly groups: readonly (readonly string[])[];
+}
+
+export function compileGlossary(glossary: Glossary): CompiledGlossary {
   const groups = glossary.groups.map((group) => [...group.en, ...group.fr]);
-  const phrases = groups.flatMap((terms, group) =>
-    terms.map((term) => ({ stems: tokenize(term).filter((t) => !isStopWord(t)).map((token) => stemToken(token)), group })).filter((phrase) => phrase.stems.length > 0),
-  );
-  return { phrases, groups };
+  const byFirstStem = new Map<string, GlossaryPhrase[]>();
+  groups.forEach((terms, group) => {
+    for (const term of terms) {
+      const stems = tokenize(term).filter((t) => !isStopWord(t)).map((token) => stemToken(token));
+      for (const first of stems[0] ?? []) byFirstStem.set(first, [...(byFirstStem.get(first) ?? []), { stems, group }]);
+    }
+  });
+  return { byFirstStem, groups };
 }
 
 /**
  * Splits a question into meaningful terms and finds glossary phrases in it, so that
  * "Can PhD students use ENSO?" also searches "doctorant" and "thèse".
  */
-export function analyzeQuery(text: string, glossary: ReturnType<typeof compileGlossary>): AnalyzedQuery {
+export function analyzeQuery(text: string, glossary: CompiledGlossary): AnalyzedQuery {
   const words = tokenize(text).filter((word) => !isStopWord(word));
   const stems = words.map((token) => stemToken(token));
   const expansions: string[][] = words.map(() => []);
   const expansionWords = new Set<string>();
-  for (const phrase of glossary.phrases) {
-    for (let start = 0; start + phrase.stems.length <= stems.length; start++) {
+  for (let start = 0; start < stems.length; start++) {
+    const candidates = new Set((stems[start] ?? []).flatMap((stem) => glossary.byFirstStem.get(stem) ?? []));
+    for (const phrase of candidates) {
+      if (start + phrase.stems.length > stems.length) continue;
       const matches = phrase.stems.every((wanted, offset) => wanted.some((stem) => stems[start + offset]?.includes(stem)));
       if (!matches) continue;
       const others = (glossary.groups[phrase.group] ?? []).filter((term) => !sameWords(term, words.slice(start, start + phrase.stems.length)));

@@ -13,7 +13,8 @@ const fillers = [
   "exactly", "does", "do", "doe", "can", "could", "would", "est", "c", "ca", "cela", "ceci", "voudrais", "veux", "aimerais",
   "je", "j", "i", "im", "il", "y", "a", "t", "s", "dois", "faut", "need", "want", "tell", "dites", "dis", "savoir", "know",
 ];
-const stopWords = new Set([...fra, ...eng, ...fillers].map(foldAccents));
+const stopWords = new Set([...fra, ...eng, ...fillers]);
+const foldedStopWords = new Set([...stopWords].map(foldAccents));
 
 /** Elided articles and pronouns: "l'hébergement" -> "hébergement", "qu'est" -> "est". */
 const elision = /\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’](?=\p{L})/giu;
@@ -27,13 +28,18 @@ const protectedStems: Record<string, string> = { donnees: "donnee", donnee: "don
  * @example tokenize("L'hébergement d'ENSO's site") // ["hébergement", "enso", "site"]
  */
 export function tokenize(text: string): string[] {
-  const cleaned = text.toLowerCase().replace(elision, "").replace(/['’]s\b/g, "");
+  // "AI" in capitals is the acronym (the French "IA"), not the verb "ai" that stop-word lists drop.
+  const cleaned = text.replace(/\bAI\b/g, "IA").toLowerCase().replace(elision, "").replace(/['’]s\b/g, "");
   return cleaned.match(/[\p{L}\p{N}]+/gu) ?? [];
 }
 
-/** Whether a token is a function word or filler (compared without accents). */
+/** Whether a token is a function word or filler. */
 export function isStopWord(token: string): boolean {
-  return stopWords.has(foldAccents(token));
+  const lower = token.toLowerCase();
+  if (stopWords.has(lower)) return true;
+  // A word typed without accents may be a stop word that has them ("ou" for "où"), but a word with
+  // accents is never taken for an English one ("thèse" is not "these").
+  return !/[^\u0000-\u007f]/.test(lower) && foldedStopWords.has(lower);
 }
 
 /**

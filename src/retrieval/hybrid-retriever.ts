@@ -1,5 +1,5 @@
 import { detectLanguage } from "../knowledge/detect-language.js";
-import { analyzeQuery, compileGlossary } from "./analyze-query.js";
+import { analyzeQuery, compileGlossary, type CompiledGlossary } from "./analyze-query.js";
 import { fitEmbedder, type Embedder } from "./embedder.js";
 import { fuseRanks } from "./fuse-ranks.js";
 import type { Hit, QueryWord, Retriever, SearchResult } from "./retriever.js";
@@ -11,7 +11,7 @@ import type { SearchIndex } from "./search-index.js";
  * the decision policy reads: the fused score only orders.
  */
 export class HybridRetriever implements Retriever {
-  private readonly glossary: ReturnType<typeof compileGlossary>;
+  private readonly glossary: CompiledGlossary;
 
   private readonly embedder: Embedder;
 
