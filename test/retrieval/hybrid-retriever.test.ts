@@ -1,7 +1,7 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import { HashedNgramEmbeddings } from "../../src/retrieval/hashed-ngram-embeddings.js";
@@ -9,9 +9,11 @@ import { HybridRetriever } from "../../src/retrieval/hybrid-retriever.js";
 import { openIndex } from "../../src/retrieval/open-index.js";
 
 let retriever: HybridRetriever;
+const dataDir = mkdtempSync(join(tmpdir(), "enso-retrieval-"));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 beforeAll(async () => {
-  const config = loadConfig({ ENSO_DATA_DIR: mkdtempSync(join(tmpdir(), "enso-retrieval-")), LOG_LEVEL: "silent" });
+  const config = loadConfig({ ENSO_DATA_DIR: dataDir, LOG_LEVEL: "silent" });
   const embedder = new HashedNgramEmbeddings();
   const index = await openIndex({ corpusDir: config.corpusDir, dataDir: config.dataDir, efSearch: config.hnswEf, embedder, log: createLogger(config) });
   retriever = new HybridRetriever(index, embedder);

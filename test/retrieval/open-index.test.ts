@@ -1,16 +1,20 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import { HashedNgramEmbeddings } from "../../src/retrieval/hashed-ngram-embeddings.js";
 import { indexDir, openIndex } from "../../src/retrieval/open-index.js";
 import { readManifest } from "../../src/retrieval/search-index.js";
 
+const roots: string[] = [];
+afterAll(() => roots.forEach((root) => rmSync(root, { recursive: true, force: true })));
+
 function setUp() {
   const root = mkdtempSync(join(tmpdir(), "enso-open-"));
+  roots.push(root);
   const corpusDir = join(root, "corpus");
   cpSync(loadConfig({}).corpusDir, corpusDir, { recursive: true });
   const lines: Record<string, unknown>[] = [];
