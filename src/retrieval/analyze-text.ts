@@ -12,6 +12,9 @@ const fillers = [
   "est-ce", "exactement", "svp", "stp", "merci", "bonjour", "bonsoir", "salut", "hello", "hi", "please", "thanks", "thank",
   "exactly", "does", "do", "doe", "can", "could", "would", "est", "c", "ca", "cela", "ceci", "voudrais", "veux", "aimerais",
   "je", "j", "i", "im", "il", "y", "a", "t", "s", "dois", "faut", "need", "want", "tell", "dites", "dis", "savoir", "know",
+  "fait", "faire", "fais", "font", "va", "vais", "vont", "passe", "passer", "voit", "sous", "tout", "tous", "toute", "toutes",
+  "fois", "déjà", "encore", "toujours", "jamais", "vraiment", "juste", "genre", "chose", "choses", "truc", "ça", "bien",
+  "also", "just", "really", "still", "thing", "things", "anymore", "get", "got",
 ];
 const stopWords = new Set([...fra, ...eng, ...fillers]);
 const foldedStopWords = new Set([...stopWords].map(foldAccents));
