@@ -19,6 +19,8 @@ const injections = [
   /\b(?:you are now|tu es maintenant|vous etes maintenant|act as|agis comme|fais comme si|pretend|joue le role|developer mode|mode developpeur|jailbreak|dan mode)\b/,
   /\b(?:reveal|print|show|display|repeat|affiche\w*|revele\w*|montre\w*|repete\w*|donne\w*)\b.{0,30}\b(?:prompt|instructions|configuration|config|consignes|api key|cle d'?api|secret|token|password|mot de passe)\b/,
   /\b(?:answer|reply|respond|say|write|state|tell (?:me|them|everyone)|reponds?|reponde[zr]|dis|dites|ecri[st]|affirme\w*)\s+(?:only\s+|seulement\s+|juste\s+)?(?:that|que|qu')\b/,
+  /\b(?:ajoute[rz]?|mentionne[rz]?|precise[rz]?|indique[rz]?|insere[rz]?|add|include|mention|append|insert)\b.{0,30}\b(?:reponse|answer|reply|response)\b/,
+  /\b(?:pour|to|for|note (?:to|for)|message (?:to|for|pour))\s+(?:l'?assistant|le bot|le robot|le chatbot|l'?ia|the assistant|the bot|the chatbot|the ai|the model)\b/,
 ];
 
 /** Whether a message asks for a person rather than for information. */
