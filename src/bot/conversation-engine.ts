@@ -7,6 +7,10 @@ import type { InboundMessage } from "./inbound-message.js";
 /** How many turns of a conversation the answerer sees. */
 export const HISTORY_TURNS = 6;
 
+/** Bounds on what the engine keeps in memory, so that months of traffic do not grow it without end. */
+const SEEN_LIMIT = 20_000;
+const CONVERSATION_LIMIT = 5_000;
+
 /**
  * The turn pipeline shared by every channel: drop duplicates, answer through the assistant,
  * remember the last turns of each conversation. Handoff and takeover plug in here later.
@@ -27,11 +31,14 @@ export class ConversationEngine {
       return undefined;
     }
     this.seen.add(key);
+    if (this.seen.size > SEEN_LIMIT) this.seen.delete(this.seen.values().next().value as string);
     const conversation = `${message.platform}:${message.conversationId}:${message.threadId ?? ""}`;
     const history = this.histories.get(conversation) ?? [];
     const answer = await this.assistant.ask(message.text, history);
     this.log.info({ platform: message.platform, decision: answer.decision, reason: answer.reason, confidence: Number(answer.confidence.toFixed(3)) }, "turn");
+    this.histories.delete(conversation);
     this.histories.set(conversation, [...history, { role: "user" as const, text: message.text }, { role: "assistant" as const, text: answer.text }].slice(-HISTORY_TURNS));
+    if (this.histories.size > CONVERSATION_LIMIT) this.histories.delete(this.histories.keys().next().value as string);
     return { kind: "answer", answer };
   }
 }
