@@ -17,6 +17,9 @@ export interface AnalyzedQuery {
   readonly expansionWords: readonly string[];
 }
 
+/** At most this many glossary equivalents are added to one question's search. */
+export const MAX_EXPANSION_WORDS = 12;
+
 interface GlossaryPhrase {
   readonly stems: readonly (readonly string[])[];
   readonly group: number;
@@ -62,10 +65,13 @@ export function analyzeQuery(text: string, glossary: CompiledGlossary): Analyzed
       for (const term of others) expansionWords.add(term);
     }
   }
+  const own = new Set(stems.flat());
   return {
     text,
     terms: words.map((word, index) => ({ text: word, stems: stems[index] ?? [], expansions: [...new Set(expansions[index])] })),
-    expansionWords: [...expansionWords],
+    // Equivalents the question already contains add nothing but search time; a long tail of them
+    // makes every passage match (each extra word costs a pass over its postings).
+    expansionWords: [...expansionWords].filter((term) => !tokenize(term).every((token) => stemToken(token).some((stem) => own.has(stem)))).slice(0, MAX_EXPANSION_WORDS),
   };
 }
 

@@ -30,7 +30,8 @@ export interface SearchIndex {
   readonly vectors: VectorIndex;
 }
 
-export const defaultHnsw = { m: 16, efConstruction: 200 };
+/** efConstruction 100 rather than 200: a third less build time for recall@10 0.992 instead of 0.996 at 10k passages (npm run bench). */
+export const defaultHnsw = { m: 16, efConstruction: 100 };
 
 /** The texts that stand for a passage in vector space: its text, its title and each alternate question. */
 export function vectorTexts(chunk: Chunk): string[] {

@@ -26,6 +26,7 @@ export class VectorIndex {
   private constructor(
     private readonly index: InstanceType<typeof HierarchicalNSW>,
     private readonly owners: readonly number[],
+    private readonly efSearch: number,
   ) {
     owners.forEach((owner, label) => {
       const labels = this.labelsByOwner.get(owner);
@@ -38,15 +39,13 @@ export class VectorIndex {
     const index = new HierarchicalNSW("cosine", settings.dimensions);
     index.initIndex({ maxElements: Math.max(1, vectors.length), m: settings.m, efConstruction: settings.efConstruction, randomSeed: 42 });
     vectors.forEach((vector, label) => index.addPoint(vector as number[], label));
-    index.setEf(settings.efSearch);
-    return new VectorIndex(index, owners);
+    return new VectorIndex(index, owners, settings.efSearch);
   }
 
   static read(path: string, owners: readonly number[], settings: VectorIndexSettings): VectorIndex {
     const index = new HierarchicalNSW("cosine", settings.dimensions);
     index.readIndexSync(path);
-    index.setEf(settings.efSearch);
-    return new VectorIndex(index, owners);
+    return new VectorIndex(index, owners, settings.efSearch);
   }
 
   write(path: string): void {
@@ -65,8 +64,10 @@ export class VectorIndex {
   query(vector: readonly number[], limit: number): VectorHit[] {
     const count = this.index.getCurrentCount();
     if (count === 0) return [];
+    // A passage owns several vectors: ask for more neighbours than passages wanted. The search
+    // breadth must cover them, so it is the configured ef or that count, whichever is larger.
     const wanted = Math.min(count, Math.max(limit * 4, limit + 16));
-    if (this.index.getEf() < wanted) this.index.setEf(wanted);
+    this.index.setEf(Math.max(this.efSearch, wanted));
     const { neighbors, distances } = this.index.searchKnn(vector as number[], wanted);
     const best = new Map<number, number>();
     neighbors.forEach((label, i) => {
