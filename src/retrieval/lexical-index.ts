@@ -107,9 +107,13 @@ export class LexicalIndex {
 
   /** BM25 search; `secondary` words (glossary equivalents) count for less than the user's own. */
   query(text: string, secondary: readonly string[], limit: number): LexicalHit[] {
-    const secondaryTerms = new Set(secondary.flatMap((word) => tokenize(word).flatMap((token) => stemToken(token))));
+    // An equivalent found in a large share of a large corpus costs a pass over thousands of
+    // postings for almost no information (its IDF is low): leave it out, as search engines do.
+    const commonAbove = Math.max(50, 0.05 * this.size);
+    const useful = secondary.filter((word) => tokenize(word).some((token) => stemToken(token).some((stem) => this.frequency(stem) <= commonAbove)));
+    const secondaryTerms = new Set(useful.flatMap((word) => tokenize(word).flatMap((token) => stemToken(token))));
     const own = new Set(indexTerms(text));
-    const results: SearchResult[] = this.search.search([text, ...secondary].join(" "), {
+    const results: SearchResult[] = this.search.search([text, ...useful].join(" "), {
       boost: fieldBoosts,
       combineWith: "OR",
       boostTerm: (term) => (secondaryTerms.has(term) && !own.has(term) ? 0.6 : 1),
