@@ -21,7 +21,7 @@ const schema = z.object({
   LOG_FORMAT: z.enum(["auto", "json", "pretty"]).default("auto"),
   ENSO_CONTACT_EMAIL: z.email().default("enso@univ-paris1.fr"),
   ENSO_REQUEST_FORM_URL: z.url().default("https://recherche.pantheonsorbonne.fr"),
-  ENSO_ANSWER_THRESHOLD: number(0.4, 0, 1),
+  ENSO_ANSWER_THRESHOLD: number(0.35, 0, 1),
   ENSO_MAX_QUESTION_CHARS: number(2000, 50, 100_000),
   ENSO_SEARCH_K: number(8, 1, 50),
   ENSO_HNSW_EF: number(100, 10, 2000),

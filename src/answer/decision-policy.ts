@@ -25,14 +25,14 @@ export interface Evidence {
  * large corpus or retrieval change; the default threshold (ENSO_ANSWER_THRESHOLD) goes with them.
  */
 export const policyWeights = {
-  bias: -5.79,
-  coverage: 0.58,
-  questionCoverage: 1.01,
-  similarity: 5.52,
-  lexical: 0.4,
-  known: 0.97,
-  margin: 2.09,
-  agreement: 0.77,
+  bias: -6.8,
+  coverage: 2.22,
+  questionCoverage: 0.78,
+  similarity: 2.93,
+  lexical: 1.34,
+  known: 0.57,
+  margin: 1.63,
+  agreement: 0.76,
 };
 
 export interface PolicyDecision {

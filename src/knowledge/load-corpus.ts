@@ -7,7 +7,7 @@ import { loadGlossary, type Glossary } from "./glossary.js";
 import { parseEntry } from "./parse-entry.js";
 
 /** Bumped whenever chunking or text analysis changes, so that old indexes are rebuilt. */
-export const ANALYSIS_VERSION = "6";
+export const ANALYSIS_VERSION = "7";
 
 export interface Corpus {
   readonly entries: readonly Entry[];

@@ -45,8 +45,14 @@ export class HybridRetriever implements Retriever {
     const coverageOf = new Map(lexical.map((hit) => [hit.key, weightedShare(terms, matchedOf(hit.key))]));
     // A third ranking, by the weighted share of the question found: BM25 alone lets a passage that
     // repeats the question's commonest words outrank the one holding its rarest word.
-    const byCoverage = [...coverageOf].sort((a, b) => b[1] - a[1]).map(([key]) => key);
-    const fused = fuseRanks([lexical.map((hit) => hit.key), nearest.map((hit) => hit.key), byCoverage]).slice(0, k);
+    // Ties (common with short questions) go to the passage closer in vector space, so that this
+    // list does not merely repeat the BM25 order.
+    const closeness = (key: number) => vectorByKey.get(key)?.similarity ?? 0;
+    const byCoverage = [...coverageOf].sort((a, b) => b[1] - a[1] || closeness(b[0]) - closeness(a[0])).map(([key]) => key);
+    // BM25 scores equal to two significant digits are a tie (a one-word question scores many passages alike):
+    // those too are ordered by closeness rather than by chance.
+    const byBm25 = [...lexical].sort((a, b) => roundTo2(b.score) - roundTo2(a.score) || closeness(b.key) - closeness(a.key)).map((hit) => hit.key);
+    const fused = fuseRanks([byBm25, nearest.map((hit) => hit.key), byCoverage], [1, 0.5, 1]).slice(0, k);
     const hits: Hit[] = fused.map(([key, score]) => {
       const chunk = this.index.chunks[key];
       if (!chunk) throw new Error(`the index has no passage ${key}`);
@@ -82,3 +88,5 @@ export function weightedShare(terms: readonly QueryWord[], found: Iterable<strin
   }
   return total > 0 ? share / total : 0;
 }
+
+const roundTo2 = (value: number) => Number(value.toPrecision(2));
