@@ -24,7 +24,7 @@ const schema = z.object({
   ENSO_ANSWER_THRESHOLD: number(0.35, 0, 1),
   ENSO_MAX_QUESTION_CHARS: number(2000, 50, 100_000),
   ENSO_SEARCH_K: number(8, 1, 50),
-  ENSO_HNSW_EF: number(100, 10, 2000),
+  ENSO_HNSW_EF: number(200, 10, 2000),
 });
 
 const fixes: Record<string, string> = {
