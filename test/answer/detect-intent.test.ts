@@ -21,6 +21,10 @@ describe("asksForHuman", () => {
     "Can ENSO help me hire an engineer?",
     "Un doctorant peut-il avoir accès à ENSO ?",
     "Quelles sciences humaines et sociales sont concernées ?",
+    "Comment échanger des fichiers volumineux avec un collègue ?",
+    "Un agent administratif peut-il solliciter ENSO ?",
+    "Can a person from another university join Science Ensemble?",
+    "Is there a chatbot for staff?",
   ])("treats %j as an ordinary question", (message) => {
     expect(asksForHuman(message)).toBe(false);
   });
@@ -56,6 +60,10 @@ describe("removeInjections", () => {
     "What rules apply to personal data? Can ENSO help?",
     "Pouvez-vous m'aider à rédiger la réponse à un appel à projets ?",
     "Can ENSO help me add a licence to my data?",
+    "Quelles sont les règles pour l'IA générative dans la recherche ?",
+    "How do I write that section of my grant proposal?",
+    "Dois-je indiquer le PGD dans ma réponse à l'appel à projets ?",
+    "Is there any guidance for the AI Act?",
   ])(
     "leaves the ordinary question %j untouched",
     (message) => {
