@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { createInterface } from "node:readline";
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { SingleBar } from "cli-progress";
 import { toJsonAnswer } from "./answer/to-json-answer.js";
 import { createAssistant, type Assistant } from "./assistant.js";
@@ -42,6 +42,12 @@ async function assistantFor({ config, log }: Context, forceIndex = false): Promi
   return assistant;
 }
 
+function parseShare(value: string): number {
+  const share = Number(value);
+  if (!Number.isFinite(share) || share < 0 || share > 1) throw new InvalidArgumentError("expected a number from 0 to 1, with a dot (e.g. 0.9)");
+  return share;
+}
+
 const program = new Command()
   .name("enso")
   .description("The ENSO assistant: answers questions about ENSO from its FAQ and service guides, with sources.")
@@ -71,16 +77,17 @@ program
   .description("score a question set (JSONL: id, q, expect, any, none) and list each miss")
   .argument("<file>", "the question set")
   .option("--json", "print the report as JSON")
-  .addOption(new Option("--min-accuracy <share>", "exit with status 1 when in-scope accuracy is below this share").argParser(Number))
-  .addOption(new Option("--min-recall <share>", "exit with status 1 when escalation recall is below this share").argParser(Number))
+  .addOption(new Option("--min-accuracy <share>", "exit with status 1 when in-scope accuracy is below this share (0 to 1)").argParser(parseShare))
+  .addOption(new Option("--min-recall <share>", "exit with status 1 when escalation recall is below this share (0 to 1)").argParser(parseShare))
   .action(async (file: string, options: { json?: boolean; minAccuracy?: number; minRecall?: number }) => {
     const cases = readEvalCases(file);
     const assistant = await assistantFor(context());
     const report = scoreEval(await runEval(assistant, cases));
     process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+    // A gate over no question at all proves nothing: it fails.
     const failures = [
-      options.minAccuracy !== undefined && report.all.inScopeAccuracy < options.minAccuracy ? `in-scope accuracy ${report.all.inScopeAccuracy.toFixed(3)} < ${options.minAccuracy}` : "",
-      options.minRecall !== undefined && report.all.escalationRecall < options.minRecall ? `escalation recall ${report.all.escalationRecall.toFixed(3)} < ${options.minRecall}` : "",
+      options.minAccuracy !== undefined && (report.all.inScope === 0 || report.all.inScopeAccuracy < options.minAccuracy) ? `in-scope accuracy ${report.all.inScopeAccuracy.toFixed(3)} of ${report.all.inScope} < ${options.minAccuracy}` : "",
+      options.minRecall !== undefined && (report.all.outOfScope === 0 || report.all.escalationRecall < options.minRecall) ? `escalation recall ${report.all.escalationRecall.toFixed(3)} of ${report.all.outOfScope} < ${options.minRecall}` : "",
     ].filter(Boolean);
     if (failures.length > 0) {
       process.stderr.write(`eval failed: ${failures.join("; ")}\n`);

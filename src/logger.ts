@@ -5,7 +5,8 @@ import type { Config } from "./config.js";
 export type { Logger };
 
 /** Paths whose values never reach a log line (secrets and personal data). */
-export const redactedPaths = ["*.token", "*.apiKey", "*.password", "*.secret", "*.email", "headers.authorization"];
+const secretKeys = ["token", "apiKey", "password", "secret", "email"];
+export const redactedPaths = [...secretKeys, ...secretKeys.map((key) => `*.${key}`), "headers.authorization", "*.headers.authorization"];
 
 /**
  * The assistant's logger: JSON lines on standard error (standard output is kept for answers),

@@ -13,6 +13,7 @@ export function checkQuestion(raw: string, maxChars: number): QuestionCheck {
   if (question.length === 0) return { ok: false, problem: "empty" };
   if (question.length > maxChars) return { ok: false, problem: "too_long" };
   const letters = (question.match(/\p{L}/gu) ?? []).length;
-  if (letters === 0 || suspicious / raw.length > 0.1 || letters / question.length < 0.3) return { ok: false, problem: "unreadable" };
+  const alphanumeric = letters + (question.match(/\p{N}/gu) ?? []).length;
+  if (letters === 0 || suspicious / raw.length > 0.2 || alphanumeric / question.length < 0.3) return { ok: false, problem: "unreadable" };
   return { ok: true, question };
 }

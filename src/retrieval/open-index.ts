@@ -4,7 +4,7 @@ import { CorpusError } from "../knowledge/corpus-error.js";
 import { loadCorpus } from "../knowledge/load-corpus.js";
 import { splitChunks } from "../knowledge/split-chunks.js";
 import type { Embedder } from "./embedder.js";
-import { buildSearchIndex, INDEX_FORMAT, readManifest, readSearchIndex, writeSearchIndex, type Manifest, type SearchIndex } from "./search-index.js";
+import { buildSearchIndex, defaultHnsw, INDEX_FORMAT, readManifest, readSearchIndex, recoverSearchIndex, writeSearchIndex, type Manifest, type SearchIndex } from "./search-index.js";
 
 export interface OpenIndexOptions {
   readonly corpusDir: string;
@@ -29,13 +29,15 @@ export const indexDir = (dataDir: string) => join(dataDir, "index");
 export async function openIndex(options: OpenIndexOptions): Promise<SearchIndex> {
   const { log, embedder } = options;
   const dir = indexDir(options.dataDir);
+  recoverSearchIndex(dir);
   let corpus;
   try {
     corpus = loadCorpus(options.corpusDir);
   } catch (error) {
     if (!(error instanceof CorpusError)) throw error;
-    const previous = tryRead(dir, options.efSearch);
-    if (!previous) throw error;
+    // A rebuild that was asked for must fail loudly; so must a previous index this embedder cannot search.
+    const previous = options.force ? undefined : tryRead(dir, options.efSearch);
+    if (!previous || staleReason(previous.manifest, previous.manifest.corpusHash, embedder)) throw error;
     log.error({ problems: error.problems }, `the corpus has errors; the previous index (${previous.manifest.builtAt}) stays in use. ${error.message}`);
     return previous;
   }
@@ -63,6 +65,7 @@ export function staleReason(manifest: Manifest | undefined, corpusHash: string, 
   if (manifest.format !== INDEX_FORMAT) return `the index format changed (${manifest.format} -> ${INDEX_FORMAT})`;
   if (manifest.embedder.id !== embedder.id) return `the embedder changed (${manifest.embedder.id} -> ${embedder.id})`;
   if (manifest.embedder.dimensions !== embedder.dimensions) return `the embedding dimensions changed (${manifest.embedder.dimensions} -> ${embedder.dimensions})`;
+  if (manifest.hnsw.m !== defaultHnsw.m || manifest.hnsw.efConstruction !== defaultHnsw.efConstruction) return "the HNSW settings changed";
   if (manifest.corpusHash !== corpusHash) return "the corpus changed";
   return undefined;
 }

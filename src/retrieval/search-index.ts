@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { z } from "zod";
 import type { Chunk } from "../knowledge/entry.js";
 import type { Glossary } from "../knowledge/glossary.js";
@@ -92,16 +92,36 @@ export async function buildSearchIndex(
  */
 export function writeSearchIndex(index: SearchIndex, dir: string): void {
   const staging = `${dir}.staging-${process.pid}`;
+  const previous = `${dir}.previous-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
+  rmSync(previous, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   writeFileSync(join(staging, "chunks.json"), JSON.stringify({ chunks: index.chunks, glossary: index.glossary, owners: index.vectors.labelOwners }));
   writeFileSync(join(staging, "lexical.json"), index.lexical.toJSON());
   index.vectors.write(join(staging, "vectors.hnsw"));
   writeFileSync(join(staging, "manifest.json"), `${JSON.stringify(index.manifest, null, 2)}\n`);
-  const previous = `${dir}.previous-${process.pid}`;
   if (existsSync(dir)) renameSync(dir, previous);
   renameSync(staging, dir);
   rmSync(previous, { recursive: true, force: true });
+}
+
+/**
+ * Tidies what an interrupted write left beside the index: staging folders are dropped, and when
+ * the index itself is missing (a crash between the two renames) the newest previous one is put back.
+ */
+export function recoverSearchIndex(dir: string): void {
+  const parent = dirname(dir);
+  if (!existsSync(parent)) return;
+  const siblings = readdirSync(parent).filter((name) => name.startsWith(`${basename(dir)}.`));
+  for (const name of siblings.filter((n) => n.includes(".staging-"))) rmSync(join(parent, name), { recursive: true, force: true });
+  const previous = siblings
+    .filter((name) => name.includes(".previous-"))
+    .map((name) => join(parent, name))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  const [newest, ...older] = previous;
+  if (newest && !existsSync(dir)) renameSync(newest, dir);
+  else if (newest) rmSync(newest, { recursive: true, force: true });
+  for (const path of older) rmSync(path, { recursive: true, force: true });
 }
 
 /** Reads the manifest alone (cheap), or undefined when there is none or it is unreadable. */
@@ -115,7 +135,8 @@ export function readManifest(dir: string): Manifest | undefined {
 
 /** Reads a whole index written by writeSearchIndex; throws when a file is missing or corrupt. */
 export function readSearchIndex(dir: string, efSearch: number): SearchIndex {
-  const manifest = manifestSchema.parse(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")));
+  const manifest = readManifest(dir);
+  if (!manifest) throw new Error("the index has no readable manifest");
   const { chunks, glossary, owners } = JSON.parse(readFileSync(join(dir, "chunks.json"), "utf8")) as { chunks: Chunk[]; glossary: Glossary; owners: number[] };
   if (chunks.length !== manifest.chunks || owners.length !== manifest.vectors) throw new Error("the index files do not match their manifest");
   const settings = { dimensions: manifest.embedder.dimensions, m: manifest.hnsw.m, efConstruction: manifest.hnsw.efConstruction, efSearch };

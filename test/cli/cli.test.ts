@@ -138,7 +138,7 @@ describe("enso eval", () => {
   it("exits with status 1 when accuracy is below --min-accuracy", async () => {
     const run = await enso(["eval", questionSet(), "--min-accuracy", "1"], { ENSO_DATA_DIR: dataDir });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/eval failed: in-scope accuracy 0\.500 < 1/);
+    expect(run.stderr).toMatch(/eval failed: in-scope accuracy 0\.500 of 2 < 1/);
   });
 });
 

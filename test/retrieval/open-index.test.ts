@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -65,5 +65,41 @@ describe("the persisted index", () => {
     const { options, corpusDir } = setUp();
     writeFileSync(join(corpusDir, "faq", "faq-doctorants.md"), "no front matter here\n");
     await expect(openIndex(options)).rejects.toThrow(/faq-doctorants\.md:1: the file does not start with a front matter/);
+  });
+
+  it("puts the previous index back when a crash left it renamed aside, and drops leftover folders", async () => {
+    const { options, corpusDir } = setUp();
+    const before = await openIndex(options);
+    const dir = indexDir(options.dataDir);
+    renameSync(dir, `${dir}.previous-4242`);
+    mkdirSync(`${dir}.staging-4242`);
+    const file = join(corpusDir, "faq", "faq-doctorants.md");
+    writeFileSync(file, readFileSync(file, "utf8").replace("lang: fr", "lang: [fr"));
+    const after = await openIndex(options);
+    expect(after.manifest.builtAt).toBe(before.manifest.builtAt);
+    expect(existsSync(`${dir}.previous-4242`)).toBe(false);
+    expect(existsSync(`${dir}.staging-4242`)).toBe(false);
+  });
+
+  it("rebuilds over a leftover folder of an earlier process with the same pid", async () => {
+    const { options } = setUp();
+    await openIndex(options);
+    const leftover = `${indexDir(options.dataDir)}.previous-${process.pid}`;
+    mkdirSync(join(leftover, "junk"), { recursive: true });
+    await expect(openIndex({ ...options, force: true })).resolves.toBeDefined();
+  });
+
+  it("does not fall back on a previous index built by another embedder", async () => {
+    const { options, corpusDir } = setUp();
+    await openIndex({ ...options, embedder: new HashedNgramEmbeddings(256) });
+    writeFileSync(join(corpusDir, "faq", "faq-doctorants.md"), "no front matter here\n");
+    await expect(openIndex(options)).rejects.toThrow(/faq-doctorants\.md:1/);
+  });
+
+  it("fails a requested rebuild when the corpus is broken, rather than reporting the old index as built", async () => {
+    const { options, corpusDir } = setUp();
+    await openIndex(options);
+    writeFileSync(join(corpusDir, "faq", "faq-doctorants.md"), "no front matter here\n");
+    await expect(openIndex({ ...options, force: true })).rejects.toThrow(/faq-doctorants\.md:1/);
   });
 });
