@@ -36,6 +36,8 @@ export class ConversationEngine {
     const history = this.histories.get(conversation) ?? [];
     const answer = await this.assistant.ask(message.text, history);
     this.log.info({ platform: message.platform, decision: answer.decision, reason: answer.reason, confidence: Number(answer.confidence.toFixed(3)) }, "turn");
+    // A refused message (empty, unreadable, megabytes long) is no context for the next question.
+    if (answer.reason === "invalid_input") return { kind: "answer", answer };
     this.histories.delete(conversation);
     this.histories.set(conversation, [...history, { role: "user" as const, text: message.text }, { role: "assistant" as const, text: answer.text }].slice(-HISTORY_TURNS));
     if (this.histories.size > CONVERSATION_LIMIT) this.histories.delete(this.histories.keys().next().value as string);

@@ -37,7 +37,7 @@ export function compileGlossary(glossary: Glossary): CompiledGlossary {
   const byFirstStem = new Map<string, GlossaryPhrase[]>();
   groups.forEach((terms, group) => {
     for (const term of terms) {
-      const stems = tokenize(term).filter((t) => !isStopWord(t)).map((token) => stemToken(token));
+      const stems = termStems(term);
       for (const first of stems[0] ?? []) byFirstStem.set(first, [...(byFirstStem.get(first) ?? []), { stems, group }]);
     }
   });
@@ -60,7 +60,7 @@ export function analyzeQuery(text: string, glossary: CompiledGlossary): Analyzed
       const matches = phrase.stems.every((wanted, offset) => wanted.some((stem) => stems[start + offset]?.includes(stem)));
       if (!matches) continue;
       const others = (glossary.groups[phrase.group] ?? []).filter((term) => !sameWords(term, words.slice(start, start + phrase.stems.length)));
-      const otherStems = others.flatMap((term) => tokenize(term).filter((t) => !isStopWord(t)).flatMap((token) => stemToken(token)));
+      const otherStems = others.flatMap((term) => termStems(term).flat());
       for (let offset = 0; offset < phrase.stems.length; offset++) expansions[start + offset]?.push(...otherStems);
       for (const term of others) expansionWords.add(term);
     }
@@ -77,4 +77,9 @@ export function analyzeQuery(text: string, glossary: CompiledGlossary): Analyzed
 
 function sameWords(term: string, words: string[]): boolean {
   return tokenize(term).join(" ") === words.join(" ");
+}
+
+/** The stems of each meaningful word of a glossary term. */
+function termStems(term: string): (readonly string[])[] {
+  return tokenize(term).filter((token) => !isStopWord(token)).map((token) => stemToken(token));
 }

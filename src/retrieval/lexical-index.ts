@@ -114,7 +114,10 @@ export class LexicalIndex {
     return this.postings.get(stem)?.keys.length ?? 0;
   }
 
-  /** Inverse document frequency of the rarest reading of a word: high for rare or unknown words. */
+  /**
+   * Inverse document frequency of a word from the commonest of its readings (its stems and glossary
+   * equivalents), so that a word known through a common equivalent does not pass for a rare one.
+   */
   weight(stems: readonly string[]): number {
     const count = this.size;
     const df = stems.reduce((most, stem) => Math.max(most, this.frequency(stem)), 0);

@@ -31,13 +31,6 @@ describe("the decision policy", () => {
     expect(decision.outOfScope).toBe(true);
   });
 
-  it("ignores the fused rank score: the same retriever scores give the same confidence whatever the fusion says", () => {
-    const a = hit("x", { coverage: 0.8, vector: 0.5 }, []);
-    const b = { ...a, fused: 0.9 };
-    const search = (h: Hit): SearchResult => ({ language: "fr", terms, hits: [h] });
-    expect(decide(search(a), 0.6).confidence).toBe(decide(search(b), 0.6).confidence);
-  });
-
   it("quotes a second passage from another entry when it covers what the first misses", () => {
     const search: SearchResult = {
       language: "fr",

@@ -42,6 +42,13 @@ describe("the BM25F index", () => {
     expect(all.map((hit) => hit.score)).toEqual([...all.map((hit) => hit.score)].sort((a, b) => b - a));
   });
 
+  it("answers a question the same whatever was asked before it", () => {
+    const alone = LexicalIndex.build(chunks).query("workshops", [], 4);
+    index.query("ENSO thèse site web financement workshops", ["grant"], 10);
+    index.query("ENSO", [], 0);
+    expect(index.query("workshops", [], 4)).toEqual(alone);
+  });
+
   it("answers the same after a round trip through its JSON form", () => {
     const copy = LexicalIndex.fromJSON(index.toJSON());
     for (const question of ["heberger un site", "thèse", "workshops", "ENSO"]) expect(copy.query(question, [], 4)).toEqual(index.query(question, [], 4));
