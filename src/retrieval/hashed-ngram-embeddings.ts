@@ -14,6 +14,7 @@ import type { CorpusAwareEmbedder, TermWeight } from "./embedder.js";
 export class HashedNgramEmbeddings extends Embeddings implements CorpusAwareEmbedder {
   readonly id: string;
   readonly dimensions: number;
+  private readonly featureCache = new Map<string, TokenFeatures>();
 
   constructor(
     dimensions = 512,
@@ -40,27 +41,20 @@ export class HashedNgramEmbeddings extends Embeddings implements CorpusAwareEmbe
   /** The synchronous core, for bulk indexing without a promise per text. */
   embed(text: string): number[] {
     const vector = new Float64Array(this.dimensions);
-    const add = (feature: string, weight: number) => {
-      const hash = fnv1a(feature);
-      const sign = hash & 1 ? 1 : -1;
-      const slot = (hash >>> 1) % this.dimensions;
-      vector[slot] = (vector[slot] ?? 0) + sign * weight;
-    };
     let previous: string | undefined;
     for (const token of tokenize(text)) {
-      const stop = isStopWord(token);
-      const stems = stemToken(token);
-      const rarity = stop ? 1 : this.termWeight(stems);
-      for (const stem of stems) add(`w:${stem}`, ((stop ? 0.15 : 1) * rarity) / stems.length);
-      const folded = `<${foldAccents(token)}>`;
-      const grams: string[] = [];
-      for (const n of [3, 4]) for (let i = 0; i + n <= folded.length; i++) grams.push(folded.slice(i, i + n));
-      const gramWeight = ((stop ? 0.1 : 0.6) * rarity) / Math.sqrt(Math.max(1, grams.length));
-      for (const gram of grams) add(`c:${gram}`, gramWeight);
-      if (!stop) {
-        const head = stems[0] ?? "";
-        if (previous !== undefined) add(`b:${previous}_${head}`, 0.5 * rarity);
-        previous = head;
+      const features = this.tokenFeatures(token);
+      for (let i = 0; i < features.slots.length; i++) {
+        const slot = features.slots[i] ?? 0;
+        vector[slot] = (vector[slot] ?? 0) + (features.values[i] ?? 0);
+      }
+      if (features.head !== undefined) {
+        if (previous !== undefined) {
+          const hash = fnv1a(`b:${previous}_${features.head}`);
+          const slot = (hash >>> 1) % this.dimensions;
+          vector[slot] = (vector[slot] ?? 0) + (hash & 1 ? 1 : -1) * 0.5 * features.rarity;
+        }
+        previous = features.head;
       }
     }
     let norm = 0;
@@ -68,7 +62,47 @@ export class HashedNgramEmbeddings extends Embeddings implements CorpusAwareEmbe
     norm = Math.sqrt(norm);
     return Array.from(vector, (value) => (norm > 0 ? value / norm : 0));
   }
+
+  /**
+   * A word's own features (its stems and character n-grams), the same wherever it occurs: computed
+   * once per distinct word and kept, which makes embedding a large corpus several times faster.
+   */
+  private tokenFeatures(token: string): TokenFeatures {
+    const cached = this.featureCache.get(token);
+    if (cached) return cached;
+    const slots: number[] = [];
+    const values: number[] = [];
+    const add = (feature: string, weight: number) => {
+      const hash = fnv1a(feature);
+      slots.push((hash >>> 1) % this.dimensions);
+      values.push((hash & 1 ? 1 : -1) * weight);
+    };
+    const stop = isStopWord(token);
+    const stems = stemToken(token);
+    const rarity = stop ? 1 : this.termWeight(stems);
+    for (const stem of stems) add(`w:${stem}`, ((stop ? 0.15 : 1) * rarity) / stems.length);
+    const folded = `<${foldAccents(token)}>`;
+    const grams: string[] = [];
+    for (const n of [3, 4]) for (let i = 0; i + n <= folded.length; i++) grams.push(folded.slice(i, i + n));
+    const gramWeight = ((stop ? 0.1 : 0.6) * rarity) / Math.sqrt(Math.max(1, grams.length));
+    for (const gram of grams) add(`c:${gram}`, gramWeight);
+    const features: TokenFeatures = { slots: Int32Array.from(slots), values: Float64Array.from(values), rarity, head: stop ? undefined : (stems[0] ?? "") };
+    // Bounded: a stream of odd queries must not grow it forever.
+    if (this.featureCache.size >= FEATURE_CACHE_SIZE) this.featureCache.clear();
+    this.featureCache.set(token, features);
+    return features;
+  }
 }
+
+interface TokenFeatures {
+  readonly slots: Int32Array;
+  readonly values: Float64Array;
+  readonly rarity: number;
+  /** The first stem, which stem bigrams are made of; undefined for a stop word. */
+  readonly head: string | undefined;
+}
+
+const FEATURE_CACHE_SIZE = 200_000;
 
 /** 32-bit FNV-1a: fast, well spread, stable across runs and machines. */
 function fnv1a(text: string): number {
