@@ -14,6 +14,7 @@ import { formatReport } from "./evaluation/format-report.js";
 import { runEval } from "./evaluation/run-eval.js";
 import { scoreEval } from "./evaluation/score-eval.js";
 import { createLogger, type Logger } from "./logger.js";
+import { startServices } from "./start-services.js";
 
 interface Context {
   config: Config;
@@ -105,18 +106,32 @@ program
     process.stdout.write(`index built: ${manifest.chunks} passages, ${manifest.vectors} vectors, embedder ${manifest.embedder.id}, in ${ctx.config.dataDir}\n`);
   });
 
+const start = async () => {
+  const ctx = context();
+  const { config, log } = ctx;
+  if (!config.mattermost) return chat();
+  const services = await startServices({ ...config, mattermost: config.mattermost }, await assistantFor(ctx), log);
+  const shutdown = (signal: string) => {
+    log.info({ signal }, "stopping");
+    void services.stop().then(() => process.exit(0));
+  };
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
+};
+
 const chat = async () => {
   const base = context();
   // In a terminal conversation, info lines would interleave with the answers: warnings only, unless asked.
   const ctx = process.env.LOG_LEVEL ? base : { ...base, log: createLogger({ ...base.config, logLevel: "warn" }) };
-  const engine = new ConversationEngine(await assistantFor(ctx), ctx.log);
+  const contact = { email: base.config.contactEmail, requestFormUrl: base.config.requestFormUrl };
+  const engine = new ConversationEngine(await assistantFor(ctx), ctx.log, { contact });
   const channel = new TerminalChannel();
   process.once("SIGINT", () => void channel.stop().then(() => process.exit(0)));
   await channel.start((message) => engine.handle(message));
 };
 
 program.command("chat").description("talk with the assistant in this terminal").action(chat);
-program.command("start").description("start the assistant on the configured channels (the terminal chat when none is configured)").action(chat);
+program.command("start").description("start the assistant on the configured channels (the terminal chat when none is configured)").action(start);
 
 try {
   await program.parseAsync(process.argv);

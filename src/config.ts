@@ -25,6 +25,18 @@ const schema = z.object({
   ENSO_MAX_QUESTION_CHARS: number(2000, 50, 100_000),
   ENSO_SEARCH_K: number(8, 1, 50),
   ENSO_HNSW_EF: number(200, 10, 2000),
+  ENSO_HTTP_HOST: z.string().min(1).default("0.0.0.0"),
+  ENSO_HTTP_PORT: number(3978, 0, 65535),
+  ENSO_PUBLIC_URL: z.url().optional(),
+  ENSO_RATE_LIMIT_PER_MINUTE: number(10, 1, 10_000),
+  ENSO_RATE_LIMIT_BURST: number(5, 1, 10_000),
+  MATTERMOST_URL: z.url().optional(),
+  MATTERMOST_TOKEN: z.string().min(10).optional(),
+  MATTERMOST_TEAMS: z.string().optional(),
+  MATTERMOST_CHANNELS: z.string().optional(),
+  MATTERMOST_COMMAND_TOKEN: z.string().min(10).optional(),
+  MATTERMOST_ACTION_SECRET: z.string().min(16).optional(),
+  MATTERMOST_MAX_POST_CHARS: number(16383, 500, 65535),
 });
 
 const fixes: Record<string, string> = {
@@ -38,6 +50,18 @@ const fixes: Record<string, string> = {
   ENSO_MAX_QUESTION_CHARS: "a whole number of characters between 50 and 100000",
   ENSO_SEARCH_K: "a whole number of passages between 1 and 50",
   ENSO_HNSW_EF: "a whole number between 10 and 2000 (higher: better vector recall, slower)",
+  ENSO_HTTP_HOST: "the address the HTTP server listens on, e.g. 0.0.0.0 or 127.0.0.1",
+  ENSO_HTTP_PORT: "a TCP port number, e.g. 3978",
+  ENSO_PUBLIC_URL: "the URL at which Mattermost reaches this server, e.g. https://enso-bot.univ-paris1.fr",
+  ENSO_RATE_LIMIT_PER_MINUTE: "how many questions a user may ask a minute, e.g. 10",
+  ENSO_RATE_LIMIT_BURST: "how many questions a user may ask in a row before the per-minute limit applies, e.g. 5",
+  MATTERMOST_URL: "the Mattermost server's address, e.g. https://mattermost.univ-paris1.fr",
+  MATTERMOST_TOKEN: "the bot account's access token (System Console > Integrations > Bot Accounts)",
+  MATTERMOST_TEAMS: "team names or ids separated by commas, or nothing for every team",
+  MATTERMOST_CHANNELS: "channel names or ids separated by commas, or nothing for every channel",
+  MATTERMOST_COMMAND_TOKEN: "the token Mattermost shows for the /enso slash command",
+  MATTERMOST_ACTION_SECRET: "a random string of at least 16 characters, or nothing to let the assistant make one",
+  MATTERMOST_MAX_POST_CHARS: "the server's maximum post size in characters (16383 by default)",
 };
 
 export interface Config {
@@ -51,7 +75,25 @@ export interface Config {
   readonly maxQuestionChars: number;
   readonly searchK: number;
   readonly hnswEf: number;
+  /** publicUrl: how Mattermost reaches this server; absent: http://localhost and the port listened on. */
+  readonly http: { readonly host: string; readonly port: number; readonly publicUrl?: string };
+  readonly rateLimit: { readonly perMinute: number; readonly burst: number };
+  /** Absent when Mattermost is not configured (the terminal chat then starts). */
+  readonly mattermost?: MattermostConfig;
 }
+
+export interface MattermostConfig {
+  readonly url: string;
+  readonly token: string;
+  /** Allow-lists (names or ids); empty: everywhere the bot is a member. */
+  readonly teams: readonly string[];
+  readonly channels: readonly string[];
+  readonly commandToken?: string;
+  readonly actionSecret?: string;
+  readonly maxPostChars: number;
+}
+
+const list = (value: string | undefined) => (value ?? "").split(",").map((item) => item.trim()).filter(Boolean);
 
 /**
  * Reads and validates the configuration, once, from the given environment.
@@ -72,6 +114,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     throw new EnsoError("config", `The configuration is not valid:\n  ${lines.join("\n  ")}`, "Correct the variables above in the environment or in .env, then start again.");
   }
   const values = parsed.data;
+  if (values.MATTERMOST_URL && !values.MATTERMOST_TOKEN) {
+    throw new EnsoError("config", "MATTERMOST_URL is set but MATTERMOST_TOKEN is not.", `Set MATTERMOST_TOKEN to ${fixes.MATTERMOST_TOKEN}, or unset MATTERMOST_URL to use the terminal chat.`);
+  }
+  if (values.MATTERMOST_TOKEN && !values.MATTERMOST_URL) {
+    throw new EnsoError("config", "MATTERMOST_TOKEN is set but MATTERMOST_URL is not.", `Set MATTERMOST_URL to ${fixes.MATTERMOST_URL}.`);
+  }
+  const port = Math.round(values.ENSO_HTTP_PORT);
   return Object.freeze({
     dataDir: resolve(values.ENSO_DATA_DIR),
     corpusDir: resolve(values.ENSO_CORPUS_DIR ?? resolve(packageRoot(), "corpus")),
@@ -83,6 +132,21 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     maxQuestionChars: Math.round(values.ENSO_MAX_QUESTION_CHARS),
     searchK: Math.round(values.ENSO_SEARCH_K),
     hnswEf: Math.round(values.ENSO_HNSW_EF),
+    http: { host: values.ENSO_HTTP_HOST, port, ...(values.ENSO_PUBLIC_URL ? { publicUrl: values.ENSO_PUBLIC_URL.replace(/\/+$/, "") } : {}) },
+    rateLimit: { perMinute: values.ENSO_RATE_LIMIT_PER_MINUTE, burst: Math.round(values.ENSO_RATE_LIMIT_BURST) },
+    ...(values.MATTERMOST_URL && values.MATTERMOST_TOKEN
+      ? {
+          mattermost: {
+            url: values.MATTERMOST_URL.replace(/\/+$/, ""),
+            token: values.MATTERMOST_TOKEN,
+            teams: list(values.MATTERMOST_TEAMS),
+            channels: list(values.MATTERMOST_CHANNELS),
+            ...(values.MATTERMOST_COMMAND_TOKEN ? { commandToken: values.MATTERMOST_COMMAND_TOKEN } : {}),
+            ...(values.MATTERMOST_ACTION_SECRET ? { actionSecret: values.MATTERMOST_ACTION_SECRET } : {}),
+            maxPostChars: Math.round(values.MATTERMOST_MAX_POST_CHARS),
+          },
+        }
+      : {}),
   });
 }
 

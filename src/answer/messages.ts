@@ -60,3 +60,24 @@ export function answerIntro(language: Language, citations: readonly Citation[]):
   const inFrench = translated ? " (quoted as written, in French)" : "";
   return citations.length > 1 ? `Here is what ENSO's sources say${inFrench}:` : `Here is what the source, ${source}, says${inFrench}:`;
 }
+
+/** The reply to a user who sends questions faster than the rate limit allows. */
+export function rateLimitedText(language: Language): string {
+  return language === "fr"
+    ? "Vous m'envoyez beaucoup de messages à la suite : je reprends dans une minute. Merci de votre patience !"
+    : "You are sending me a lot of messages in a row: I'll be back with you in a minute. Thanks for your patience!";
+}
+
+/** The reply when answering failed: an apology and the human route, never silence. */
+export function failureText(language: Language, contact: Contact): string {
+  return language === "fr"
+    ? `Désolé, un incident technique m'empêche de répondre pour le moment. Vous pouvez écrire à ${contact.email} ou déposer une demande sur ${contact.requestFormUrl} : l'équipe ENSO vous répondra.`
+    : `Sorry, a technical problem keeps me from answering right now. You can write to ${contact.email} or submit a request at ${contact.requestFormUrl}: the ENSO team will answer you.`;
+}
+
+/** The reply to "talk to a human" before tickets exist: how to reach ENSO's people. */
+export function humanRouteText(language: Language, contact: Contact): string {
+  return language === "fr"
+    ? `C'est noté. Pour échanger avec un membre de l'équipe ENSO, écrivez à ${contact.email} ou déposez une demande sur ${contact.requestFormUrl} ; la réponse vous parviendra par courriel.`
+    : `Noted. To talk with a member of the ENSO team, write to ${contact.email} or submit a request at ${contact.requestFormUrl}; the answer will reach you by email.`;
+}

@@ -2,7 +2,7 @@ import type { Answer } from "../answer/answer.js";
 import type { InboundMessage } from "./inbound-message.js";
 
 /** What the engine asks a channel to show: plain text, or an answer with its sources. */
-export type OutboundMessage = { kind: "text"; text: string } | { kind: "answer"; answer: Answer };
+export type OutboundMessage = { kind: "text"; text: string } | { kind: "answer"; answer: Answer; /** The question it answers, for feedback records. */ question?: string };
 
 /**
  * The port each platform implements. A channel only translates: platform payloads into

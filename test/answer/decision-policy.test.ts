@@ -3,7 +3,7 @@ import { confidenceOf, decide } from "../../src/answer/decision-policy.js";
 import type { Chunk } from "../../src/knowledge/entry.js";
 import type { Hit, SearchResult } from "../../src/retrieval/retriever.js";
 
-const chunk = (entryId: string): Chunk => ({ id: `${entryId}#1`, entryId, title: entryId, lang: "fr", document: "FAQ ENSO", tags: ["t"], questions: [], text: `text of ${entryId}` });
+const chunk = (entryId: string): Chunk => ({ id: `${entryId}#1`, entryId, title: entryId, lang: "fr", document: "FAQ ENSO", tags: ["t"], questions: [], questionsByLanguage: { fr: [], en: [] }, text: `text of ${entryId}` });
 
 function hit(entryId: string, scores: Partial<Hit["scores"]>, matchedTerms: string[], ranks = { bm25Rank: 1, vectorRank: 1 }): Hit {
   return { chunk: chunk(entryId), matchedTerms, fused: 0.03, scores: { bm25: 10, vector: 0.5, coverage: 0, questionCoverage: 0, ...ranks, ...scores } };

@@ -5,6 +5,7 @@ import { Writable } from "node:stream";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createAssistant, type Assistant } from "../../src/assistant.js";
 import { ConversationEngine } from "../../src/bot/conversation-engine.js";
+import { RateLimiter } from "../../src/bot/rate-limiter.js";
 import type { InboundMessage } from "../../src/bot/inbound-message.js";
 import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
@@ -23,6 +24,7 @@ let dataDir: string;
 let assistant: Assistant;
 let engine: ConversationEngine;
 let nextId = 0;
+const contact = { email: "enso@univ-paris1.fr", requestFormUrl: "https://recherche.pantheonsorbonne.fr" };
 
 function message(text: string, overrides: Partial<InboundMessage> = {}): InboundMessage {
   nextId += 1;
@@ -50,7 +52,7 @@ afterAll(() => {
 });
 
 beforeEach(() => {
-  engine = new ConversationEngine(assistant, log);
+  engine = new ConversationEngine(assistant, log, { contact });
   logs.length = 0;
 });
 
@@ -96,5 +98,25 @@ describe("ConversationEngine", () => {
     expect(turn).toHaveProperty("decision");
     const written = JSON.stringify(logs);
     for (const word of ["vignerons", "bourguignons", "entretiens", "enquête", "Camille", "Martin", "user-1"]) expect(written).not.toContain(word);
+  });
+
+  it("turns a failure while answering into an apology with the human route, and logs it", async () => {
+    const failing = new ConversationEngine({ ask: () => Promise.reject(new Error("index file unreadable")) }, log, { contact });
+    const reply = await failing.handle(message("Qui peut contacter ENSO ?"));
+    expect(reply).toEqual({ kind: "text", text: expect.stringContaining("enso@univ-paris1.fr") as string });
+    expect(reply?.kind === "text" && reply.text).toMatch(/Désolé/);
+    expect(logs.some((line) => line.level === 50 && line.msg === "answering failed: the user got an apology")).toBe(true);
+  });
+
+  it("tells a user over the rate limit once, in their language, then stays quiet until the bucket refills", async () => {
+    let now = 0;
+    const limited = new ConversationEngine(assistant, log, { contact, rateLimiter: new RateLimiter({ perMinute: 1, burst: 1 }, () => now) });
+    expect((await limited.handle(message("Who can contact ENSO?")))?.kind).toBe("answer");
+    expect(await limited.handle(message("Who can contact ENSO?"))).toEqual({ kind: "text", text: expect.stringMatching(/a lot of messages/) as string });
+    expect(await limited.handle(message("Who can contact ENSO?"))).toBeUndefined();
+    // Another user is not held back by the first.
+    expect((await limited.handle(message("Who can contact ENSO?", { userId: "user-2" })))?.kind).toBe("answer");
+    now += 60_000;
+    expect((await limited.handle(message("Who can contact ENSO?")))?.kind).toBe("answer");
   });
 });

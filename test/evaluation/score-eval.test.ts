@@ -14,7 +14,7 @@ const passages: Record<string, string> = {
 };
 
 function chunk(entryId: string): Chunk {
-  return { id: `${entryId}#1`, entryId, title: entryId, lang: "fr", document: "FAQ ENSO", tags: [], questions: [], text: passages[entryId] ?? "" };
+  return { id: `${entryId}#1`, entryId, title: entryId, lang: "fr", document: "FAQ ENSO", tags: [], questions: [], questionsByLanguage: { fr: [], en: [] }, text: passages[entryId] ?? "" };
 }
 
 function hit(entryId: string, rank: number): Hit {

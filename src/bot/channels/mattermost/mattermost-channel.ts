@@ -1,0 +1,350 @@
+import type { Channel } from "@mattermost/types/channels";
+import type { Post, PostList } from "@mattermost/types/posts";
+import type { Team } from "@mattermost/types/teams";
+import type { UserProfile } from "@mattermost/types/users";
+import mattermost from "@mattermost/client";
+import type { Logger } from "pino";
+import type { MattermostConfig } from "../../../config.js";
+import type { Store } from "../../../store/store.js";
+import type { ChatChannel, OutboundMessage } from "../../chat-channel.js";
+import type { InboundMessage } from "../../inbound-message.js";
+import { installWebSocketGlobals, newWebSocket } from "./install-websocket-globals.js";
+import { renderForMattermost } from "./render-for-mattermost.js";
+import { toInboundMessage, type BotIdentity, type ChannelInfo } from "./to-inbound-message.js";
+
+const { Client4, WebSocketClient } = mattermost;
+type Client = InstanceType<typeof Client4>;
+type Socket = InstanceType<typeof WebSocketClient>;
+
+/** A catch-up reads back this far before the last position, for posts that arrived out of order. */
+const CATCH_UP_OVERLAP_MS = 5 * 60 * 1000;
+/** Typing shows for about 5 s in Mattermost clients: renew it while the answer is prepared. */
+const TYPING_EVERY_MS = 3000;
+
+export interface MattermostChannelOptions {
+  readonly config: MattermostConfig;
+  readonly store: Store;
+  readonly log: Logger;
+  /** Where Mattermost POSTs button clicks (served by the bot's HTTP server). */
+  readonly actionUrl: string;
+  readonly actionSecret: string;
+  /** Reconnection delays; the defaults are Mattermost's own (3 s growing to 5 min). */
+  readonly retry?: { readonly minMs: number; readonly maxMs: number; readonly jitterMs: number };
+}
+
+/** What the channel reports on /healthz and `/enso status`. */
+export interface MattermostStatus {
+  readonly connected: boolean;
+  readonly bot?: string;
+  readonly answered: number;
+  readonly lastEventAt?: string;
+}
+
+/**
+ * The assistant in Mattermost, as a bot account: WebSocket events in, REST posts out, through
+ * @mattermost/client. Nothing lost, nothing twice: after a reconnect, a new connection id (server
+ * restart, missed events) or a restart of the bot, it reads the posts it missed in every channel it
+ * is in (`GET /channels/{id}/posts?since=`), and it answers a post only when the store does not
+ * already hold it as answered. Its own replies carry the question's id (`props.enso_reply_to`), so
+ * that a crash between replying and recording cannot make it answer twice either.
+ */
+export class MattermostChannel implements ChatChannel {
+  readonly name = "mattermost" as const;
+  private readonly client: Client;
+  private socket: Socket | undefined;
+  private bot: BotIdentity | undefined;
+  private onMessage: ((message: InboundMessage) => Promise<OutboundMessage | undefined>) | undefined;
+  private readonly channels = new Map<string, ChannelInfo>();
+  private readonly userNames = new Map<string, string>();
+  private readonly inFlight = new Set<string>();
+  private readonly unsent = new Map<string, { post: Post; channel: ChannelInfo; outbound: OutboundMessage }>();
+  private readonly work = new Set<Promise<void>>();
+  private allowedTeamIds: Set<string> | undefined;
+  private connected = false;
+  private answered = 0;
+  private lastEventAt: Date | undefined;
+  private catchingUp: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: MattermostChannelOptions) {
+    this.client = new Client4();
+    this.client.setUrl(options.config.url);
+    this.client.setToken(options.config.token);
+  }
+
+  get status(): MattermostStatus {
+    return { connected: this.connected, ...(this.bot ? { bot: this.bot.username } : {}), answered: this.answered, ...(this.lastEventAt ? { lastEventAt: this.lastEventAt.toISOString() } : {}) };
+  }
+
+  /** The REST client, for the HTTP handlers of this channel (buttons, slash command). */
+  get rest(): Client {
+    return this.client;
+  }
+
+  async start(onMessage: (message: InboundMessage) => Promise<OutboundMessage | undefined>): Promise<void> {
+    this.onMessage = onMessage;
+    installWebSocketGlobals();
+    const me = await this.withRetry("reach the Mattermost server", () => this.client.getMe());
+    if (this.stopped) return;
+    this.bot = { id: me.id, username: me.username };
+    this.allowedTeamIds = await this.resolveTeams();
+    this.options.log.info({ bot: me.username, teams: this.allowedTeamIds ? [...this.allowedTeamIds].length : "all" }, "connected to Mattermost");
+
+    const retry = this.options.retry ?? { minMs: 3000, maxMs: 300_000, jitterMs: 2000 };
+    const socket = new WebSocketClient({ newWebSocketFn: newWebSocket, minWebSocketRetryTime: retry.minMs, maxWebSocketRetryTime: retry.maxMs, reconnectJitterRange: retry.jitterMs });
+    this.socket = socket;
+    // Listeners before initialize(): otherwise sequence numbers never advance (see shared/notes).
+    socket.addMessageListener((event) => this.onEvent(event as { event: string; data: Record<string, unknown> }));
+    socket.addFirstConnectListener(() => this.setConnected(true, "first connection"));
+    socket.addReconnectListener(() => {
+      this.setConnected(true, "reconnected");
+      this.catchUp("reconnected");
+    });
+    socket.addMissedMessageListener(() => this.catchUp("the server lost our events (restart or long disconnection)"));
+    socket.addCloseListener((failures: number) => this.setConnected(false, `connection closed (${failures} failure(s) in a row)`));
+    socket.initialize(this.client.getWebSocketUrl().replace(/^http/, "ws"), this.options.config.token);
+    // A restart: read what was posted while the bot was away.
+    this.catchUp("started");
+    await this.catchingUp;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.socket) closeForGood(this.socket);
+    this.connected = false;
+    await Promise.allSettled([...this.work]);
+    await this.catchingUp;
+  }
+
+  /** Resolves for tests and the benchmark once every question received so far is answered. */
+  async idle(): Promise<void> {
+    while (this.work.size > 0 || this.catchingUp) await Promise.allSettled([...this.work, this.catchingUp]);
+  }
+
+  private setConnected(connected: boolean, why: string): void {
+    if (this.connected !== connected) this.options.log[connected ? "info" : "warn"]({ why }, connected ? "Mattermost WebSocket connected" : "Mattermost WebSocket disconnected");
+    this.connected = connected;
+  }
+
+  private onEvent(event: { event: string; data: Record<string, unknown> }): void {
+    if (this.stopped) return;
+    this.lastEventAt = new Date();
+    if (event.event !== "posted" || typeof event.data.post !== "string") return;
+    let post: Post;
+    try {
+      post = JSON.parse(event.data.post) as Post;
+    } catch {
+      this.options.log.warn("a posted event with an unreadable post was skipped");
+      return;
+    }
+    const mentions = typeof event.data.mentions === "string" ? safeJsonArray(event.data.mentions) : [];
+    const channel: ChannelInfo = { id: post.channel_id, type: String(event.data.channel_type ?? ""), name: String(event.data.channel_name ?? ""), teamId: String(event.data.team_id ?? "") };
+    if (!this.channels.has(channel.id) && channel.type) this.channels.set(channel.id, channel);
+    if (typeof event.data.sender_name === "string") this.userNames.set(post.user_id, event.data.sender_name.replace(/^@/, ""));
+    this.track(this.consider(post, channel, mentions));
+  }
+
+  private track(task: Promise<void>): void {
+    this.work.add(task);
+    void task.finally(() => this.work.delete(task));
+  }
+
+  /** Answers a post if it is a question for the bot that was not answered yet. */
+  private async consider(post: Post, channel: ChannelInfo, mentions?: readonly string[]): Promise<void> {
+    const { store, log } = this.options;
+    const bot = this.bot;
+    if (this.stopped || !bot || !this.onMessage || this.inFlight.has(post.id) || store.isHandled("mattermost", post.id)) return;
+    if (!this.isAllowed(channel)) {
+      store.advancePosition("mattermost", channel.id, post.create_at);
+      return;
+    }
+    const verdict = toInboundMessage(post, channel, bot, this.userNames.get(post.user_id) ?? "", mentions);
+    if ("ignore" in verdict) {
+      log.debug({ postId: post.id, reason: verdict.ignore }, "post ignored");
+      store.advancePosition("mattermost", channel.id, post.create_at);
+      return;
+    }
+    this.inFlight.add(post.id);
+    const stopTyping = this.showTyping(channel.id, post.root_id || (verdict.answer.threadId ?? ""));
+    try {
+      const message = verdict.answer.userName ? verdict.answer : { ...verdict.answer, userName: await this.userName(post.user_id) };
+      const outbound = await this.onMessage(message);
+      stopTyping();
+      if (!outbound) {
+        // Deliberately unanswered (a rate-limited user already warned): not to be answered later either.
+        store.markHandled("mattermost", post.id);
+        return;
+      }
+      await this.reply(post, channel, outbound, verdict.answer.threadId);
+    } catch (error) {
+      log.error({ err: error, postId: post.id }, "could not reply in Mattermost; the reply is retried after the next reconnection");
+    } finally {
+      stopTyping();
+      this.inFlight.delete(post.id);
+    }
+  }
+
+  private async reply(post: Post, channel: ChannelInfo, outbound: OutboundMessage, threadId: string | undefined): Promise<void> {
+    const drafts = renderForMattermost(outbound, { maxChars: this.options.config.maxPostChars, actionUrl: this.options.actionUrl, secret: this.options.actionSecret, questionPostId: post.id });
+    this.unsent.set(post.id, { post, channel, outbound });
+    for (const [i, draft] of drafts.entries()) {
+      await this.client.createPost({
+        channel_id: post.channel_id,
+        root_id: threadId ?? "",
+        message: draft.message,
+        // Lets a catch-up see that this question was answered, even if the bot died before recording it.
+        props: { ...draft.props, enso_reply_to: post.id, enso_part: i },
+        pending_post_id: `enso-${post.id}-${i}`,
+      } as Partial<Post> as Post);
+    }
+    this.unsent.delete(post.id);
+    this.options.store.markHandled("mattermost", post.id);
+    this.options.store.advancePosition("mattermost", channel.id, post.create_at);
+    this.answered++;
+  }
+
+  private showTyping(channelId: string, parentId: string): () => void {
+    const send = () => this.socket?.userTyping(channelId, parentId);
+    send();
+    const timer = setInterval(send, TYPING_EVERY_MS);
+    return () => clearInterval(timer);
+  }
+
+  /** Starts a catch-up unless one is running (it then covers this call too). */
+  private catchUp(why: string): void {
+    if (this.catchingUp || this.stopped) return;
+    this.catchingUp = this.runCatchUp(why).finally(() => (this.catchingUp = undefined));
+  }
+
+  private async runCatchUp(why: string): Promise<void> {
+    const { store, log } = this.options;
+    try {
+      // A snapshot: reply() puts a reply back in `unsent` until it is posted.
+      const unsent = [...this.unsent.values()];
+      this.unsent.clear();
+      for (const { post, channel, outbound } of unsent) {
+        this.track(this.reply(post, channel, outbound, post.root_id || (channel.type === "D" || channel.type === "G" ? undefined : post.id)).catch((error: unknown) => log.error({ err: error, postId: post.id }, "reply still failing")));
+      }
+      const positions = store.positions("mattermost");
+      const newest = Math.max(0, ...positions.values());
+      const channels = await this.memberChannels();
+      for (const id of positions.keys()) if (!channels.has(id)) channels.set(id, await this.channelInfo(id));
+      let found = 0;
+      for (const channel of channels.values()) {
+        if (!this.isAllowed(channel)) continue;
+        // A channel never seen: from the newest position anywhere (it may have been created while the
+        // bot was away); on a first start ever, from now: history is not answered.
+        const since = (positions.get(channel.id) ?? (newest || Date.now())) - CATCH_UP_OVERLAP_MS;
+        if (!positions.has(channel.id)) store.advancePosition("mattermost", channel.id, newest || Date.now());
+        const list = (await this.client.getPostsSince(channel.id, since)) as PostList;
+        const posts = Object.values(list.posts ?? {}).sort((a, b) => a.create_at - b.create_at);
+        for (const post of posts) {
+          const answered = post.user_id === this.bot?.id ? post.props?.enso_reply_to : undefined;
+          if (typeof answered === "string" && store.markHandled("mattermost", answered)) log.info({ postId: answered }, "catch-up: a question answered before a crash is recorded as answered");
+        }
+        for (const post of posts) {
+          if (post.create_at < since || store.isHandled("mattermost", post.id)) continue;
+          found++;
+          this.track(this.consider(post, channel));
+        }
+      }
+      log.info({ why, channels: channels.size, posts: found }, "Mattermost catch-up done");
+    } catch (error) {
+      log.error({ err: error, why }, "Mattermost catch-up failed; it runs again at the next reconnection");
+    }
+  }
+
+  private async memberChannels(): Promise<Map<string, ChannelInfo>> {
+    const channels = new Map<string, ChannelInfo>();
+    const teams = (await this.client.getMyTeams()) as Team[];
+    for (const team of teams) {
+      for (const channel of (await this.client.getMyChannels(team.id)) as Channel[]) {
+        const info = { id: channel.id, type: channel.type, name: channel.name, teamId: channel.team_id };
+        channels.set(channel.id, info);
+        this.channels.set(channel.id, info);
+      }
+    }
+    return channels;
+  }
+
+  private async channelInfo(id: string): Promise<ChannelInfo> {
+    const known = this.channels.get(id);
+    if (known) return known;
+    const channel = (await this.client.getChannel(id)) as Channel;
+    const info = { id: channel.id, type: channel.type, name: channel.name, teamId: channel.team_id };
+    this.channels.set(id, info);
+    return info;
+  }
+
+  private async userName(userId: string): Promise<string> {
+    const known = this.userNames.get(userId);
+    if (known !== undefined) return known;
+    try {
+      const user = (await this.client.getUser(userId)) as UserProfile;
+      this.userNames.set(userId, user.username);
+      return user.username;
+    } catch {
+      return "";
+    }
+  }
+
+  private async resolveTeams(): Promise<Set<string> | undefined> {
+    const wanted = this.options.config.teams;
+    if (wanted.length === 0) return undefined;
+    const teams = (await this.client.getMyTeams()) as Team[];
+    const ids = new Set(teams.filter((team) => wanted.includes(team.id) || wanted.includes(team.name)).map((team) => team.id));
+    const missing = wanted.filter((name) => !teams.some((team) => team.id === name || team.name === name));
+    if (missing.length > 0) this.options.log.warn({ missing }, "MATTERMOST_TEAMS names teams the bot is not a member of");
+    return ids;
+  }
+
+  /** Direct and group messages are always allowed; the allow-lists restrict team channels. */
+  private isAllowed(channel: ChannelInfo): boolean {
+    if (channel.type === "D" || channel.type === "G") return true;
+    if (this.allowedTeamIds && !this.allowedTeamIds.has(channel.teamId)) return false;
+    const channels = this.options.config.channels;
+    return channels.length === 0 || channels.includes(channel.id) || channels.includes(channel.name);
+  }
+
+  private async withRetry<T>(what: string, attempt: () => Promise<T>): Promise<T> {
+    const retry = this.options.retry ?? { minMs: 3000, maxMs: 300_000, jitterMs: 2000 };
+    for (let failures = 1; ; failures++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (this.stopped) throw error;
+        const status = (error as { status_code?: number }).status_code;
+        if (status === 401 || status === 403) throw new Error(`Mattermost refused the bot's token (HTTP ${status}): check MATTERMOST_TOKEN`, { cause: error });
+        const delay = Math.min(retry.maxMs, retry.minMs * 2 ** (failures - 1));
+        this.options.log.warn({ err: error, failures, retryInMs: delay }, `could not ${what}; retrying`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+}
+
+/**
+ * WebSocketClient.close() only closes an open connection: one still connecting (a reconnection in
+ * progress) would open later and reconnect for ever. Close that one too, and keep it from retrying.
+ */
+function closeForGood(socket: Socket): void {
+  const pending = (socket as unknown as { conn: WebSocket | null }).conn;
+  socket.close();
+  if (pending && pending.readyState !== WebSocket.OPEN) {
+    pending.onclose = null;
+    pending.onmessage = null;
+    pending.onerror = null;
+    pending.onopen = () => pending.close();
+    if (pending.readyState === WebSocket.CONNECTING) return;
+    pending.close();
+  }
+}
+
+function safeJsonArray(text: string): string[] {
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,131 @@
+import { randomUUID, timingSafeEqual } from "node:crypto";
+import type { Post } from "@mattermost/types/posts";
+import type { Logger } from "pino";
+import { z } from "zod";
+import type { Contact } from "../../../answer/contact.js";
+import { humanRouteText } from "../../../answer/messages.js";
+import { detectLanguage } from "../../../knowledge/detect-language.js";
+import type { HttpServer } from "../../../http/http-server.js";
+import type { Store } from "../../../store/store.js";
+import type { OutboundMessage } from "../../chat-channel.js";
+import type { InboundMessage } from "../../inbound-message.js";
+import type { MattermostChannel } from "./mattermost-channel.js";
+import { neutralizeMentions } from "./neutralize-mentions.js";
+import { feedbackReceivedAttachment } from "./render-for-mattermost.js";
+
+export const ACTION_PATH = "/mattermost/actions";
+export const COMMAND_PATH = "/mattermost/command";
+
+/** The fields of Mattermost's action request the bot reads (PostActionIntegrationRequest). */
+const actionRequest = z.object({
+  user_id: z.string().min(1),
+  post_id: z.string().min(1),
+  channel_id: z.string().optional(),
+  context: z.object({
+    action: z.enum(["useful", "not_useful", "human"]),
+    secret: z.string(),
+    lang: z.enum(["fr", "en"]).catch("fr"),
+    question_post_id: z.string().optional(),
+    cited: z.string().optional(),
+  }),
+});
+
+export interface MattermostRoutesOptions {
+  readonly channel: MattermostChannel;
+  readonly store: Store;
+  readonly log: Logger;
+  readonly contact: Contact;
+  readonly actionSecret: string;
+  readonly commandToken?: string;
+  /** The engine, for `/enso ask`. */
+  readonly handle: (message: InboundMessage) => Promise<OutboundMessage | undefined>;
+  readonly status: () => string;
+}
+
+/** Serves the feedback buttons' callbacks and the `/enso` slash command on the bot's HTTP server. */
+export function registerMattermostRoutes(server: HttpServer, options: MattermostRoutesOptions): void {
+  const { store, log } = options;
+
+  server.route("POST", ACTION_PATH, async (request) => {
+    const parsed = actionRequest.safeParse(parseJson(request.body));
+    if (!parsed.success) {
+      log.warn({ issues: parsed.error.issues.length }, "a Mattermost action request could not be read");
+      return { status: 400, body: { error: "bad request" } };
+    }
+    const { user_id: userId, post_id: postId, context } = parsed.data;
+    if (!sameSecret(context.secret, options.actionSecret)) {
+      log.warn({ postId }, "a Mattermost action came with a wrong secret and was refused");
+      return { status: 403, body: { error: "forbidden" } };
+    }
+    const question = context.question_post_id ? await options.channel.rest.getPost(context.question_post_id).then((p: Post) => p.message, () => undefined) : undefined;
+    store.recordFeedback({ platform: "mattermost", messageId: postId, userId, value: context.action, ...(question ? { question } : {}), citedIds: (context.cited ?? "").split(",").filter(Boolean), at: new Date() });
+    log.info({ postId, feedback: context.action }, "feedback recorded");
+    const ephemeral = context.action === "human" ? humanRouteText(context.lang, options.contact) : undefined;
+    try {
+      const post = (await options.channel.rest.getPost(postId)) as Post;
+      const props = { ...post.props, attachments: [feedbackReceivedAttachment(context.lang, context.action)] };
+      return { status: 200, body: { update: { message: post.message, props }, ...(ephemeral ? { ephemeral_text: ephemeral } : {}) } };
+    } catch (error) {
+      log.warn({ err: error, postId }, "feedback recorded, but the post could not be read to show it");
+      return { status: 200, body: { ephemeral_text: ephemeral ?? feedbackReceivedAttachment(context.lang, context.action).text } };
+    }
+  });
+
+  server.route("POST", COMMAND_PATH, async (request) => {
+    const form = new URLSearchParams(request.body);
+    const header = request.headers.authorization ?? "";
+    const token = header.toLowerCase().startsWith("token ") ? header.slice(6).trim() : (form.get("token") ?? "");
+    if (!options.commandToken || !sameSecret(token, options.commandToken)) {
+      log.warn({ configured: Boolean(options.commandToken) }, "a slash command came with a wrong or no token and was refused");
+      return { status: 401, body: { response_type: "ephemeral", text: "Unauthorized: this command's token does not match MATTERMOST_COMMAND_TOKEN." } };
+    }
+    const text = (form.get("text") ?? "").trim();
+    const [verb = "", ...rest] = text.split(/\s+/);
+    const language = detectLanguage(text);
+    const reply = (body: string) => ({ status: 200, body: { response_type: "ephemeral", text: neutralizeMentions(body) } });
+    switch (verb.toLowerCase()) {
+      case "ask":
+      case "question": {
+        const question = rest.join(" ");
+        const outbound = await options.handle({
+          platform: "mattermost",
+          conversationId: form.get("channel_id") ?? "",
+          threadId: `command:${form.get("user_id") ?? ""}`,
+          messageId: form.get("trigger_id") || randomUUID(),
+          userId: form.get("user_id") ?? "",
+          userName: form.get("user_name") ?? "",
+          text: question,
+          isDirect: false,
+          mentionsBot: true,
+          receivedAt: new Date(),
+        });
+        return reply(outbound ? (outbound.kind === "text" ? outbound.text : outbound.answer.text) : "");
+      }
+      case "status":
+        return reply(options.status());
+      default:
+        return reply(helpText(language));
+    }
+  });
+}
+
+function helpText(language: "fr" | "en"): string {
+  return language === "en"
+    ? "**/enso** — the ENSO assistant\n- `/enso ask <question>`: an answer from ENSO's documentation, visible to you only\n- `/enso status`: is the assistant working\n- `/enso help`: this help\n\nYou can also write to the bot directly, or mention it in a channel."
+    : "**/enso** — l'assistant ENSO\n- `/enso ask <question>` : une réponse tirée de la documentation d'ENSO, visible de vous seul\n- `/enso status` : l'état de l'assistant\n- `/enso help` : cette aide\n\nVous pouvez aussi écrire directement au bot, ou le mentionner dans un canal.";
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Constant-time comparison, so that the secret cannot be guessed from response times. */
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

@@ -1,0 +1,116 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type { FeedbackRecord, FeedbackValue, Store } from "./store.js";
+
+/**
+ * Schema migrations, applied in order; SQLite's user_version says how many ran. Append, never
+ * edit: a deployed database has run the earlier ones.
+ */
+const migrations = [
+  `CREATE TABLE handled_messages (
+     platform TEXT NOT NULL, message_id TEXT NOT NULL, handled_at INTEGER NOT NULL,
+     PRIMARY KEY (platform, message_id)
+   );
+   CREATE INDEX handled_messages_at ON handled_messages (handled_at);
+   CREATE TABLE positions (
+     platform TEXT NOT NULL, conversation_id TEXT NOT NULL, at INTEGER NOT NULL,
+     PRIMARY KEY (platform, conversation_id)
+   );
+   CREATE TABLE feedback (
+     platform TEXT NOT NULL, message_id TEXT NOT NULL, user_id TEXT NOT NULL, value TEXT NOT NULL,
+     question TEXT, cited_ids TEXT, at INTEGER NOT NULL,
+     PRIMARY KEY (platform, message_id, user_id)
+   );
+   CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+];
+
+/** How long handled-message ids are kept: far longer than any catch-up window. */
+const HANDLED_RETENTION_MS = 30 * 24 * 3600 * 1000;
+
+/** The default Store: one SQLite file (WAL mode) under the data directory; ":memory:" for tests. */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly statements;
+
+  constructor(path: string) {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("busy_timeout = 5000");
+    this.migrate();
+    this.db.prepare("DELETE FROM handled_messages WHERE handled_at < ?").run(Date.now() - HANDLED_RETENTION_MS);
+    this.statements = {
+      isHandled: this.db.prepare("SELECT 1 FROM handled_messages WHERE platform = ? AND message_id = ?"),
+      markHandled: this.db.prepare("INSERT OR IGNORE INTO handled_messages (platform, message_id, handled_at) VALUES (?, ?, ?)"),
+      position: this.db.prepare("SELECT at FROM positions WHERE platform = ? AND conversation_id = ?"),
+      advance: this.db.prepare("INSERT INTO positions (platform, conversation_id, at) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET at = max(at, excluded.at)"),
+      positions: this.db.prepare("SELECT conversation_id, at FROM positions WHERE platform = ?"),
+      feedback: this.db.prepare(
+        "INSERT INTO feedback (platform, message_id, user_id, value, question, cited_ids, at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET value = excluded.value, at = excluded.at, question = coalesce(excluded.question, question), cited_ids = coalesce(excluded.cited_ids, cited_ids)",
+      ),
+      feedbackFor: this.db.prepare("SELECT * FROM feedback WHERE platform = ? AND message_id = ? ORDER BY at"),
+      getSetting: this.db.prepare("SELECT value FROM settings WHERE name = ?"),
+      setSetting: this.db.prepare("INSERT OR IGNORE INTO settings (name, value) VALUES (?, ?)"),
+    };
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma("user_version", { simple: true }) as number;
+    for (let i = version; i < migrations.length; i++) {
+      this.db.transaction(() => {
+        this.db.exec(migrations[i] ?? "");
+        this.db.pragma(`user_version = ${i + 1}`);
+      })();
+    }
+  }
+
+  isHandled(platform: string, messageId: string): boolean {
+    return this.statements.isHandled.get(platform, messageId) !== undefined;
+  }
+
+  markHandled(platform: string, messageId: string): boolean {
+    return this.statements.markHandled.run(platform, messageId, Date.now()).changes > 0;
+  }
+
+  position(platform: string, conversationId: string): number | undefined {
+    return (this.statements.position.get(platform, conversationId) as { at: number } | undefined)?.at;
+  }
+
+  advancePosition(platform: string, conversationId: string, at: number): void {
+    this.statements.advance.run(platform, conversationId, at);
+  }
+
+  positions(platform: string): Map<string, number> {
+    const rows = this.statements.positions.all(platform) as { conversation_id: string; at: number }[];
+    return new Map(rows.map((row) => [row.conversation_id, row.at]));
+  }
+
+  recordFeedback(feedback: FeedbackRecord): void {
+    this.statements.feedback.run(feedback.platform, feedback.messageId, feedback.userId, feedback.value, feedback.question ?? null, feedback.citedIds ? JSON.stringify(feedback.citedIds) : null, feedback.at.getTime());
+  }
+
+  feedbackFor(platform: string, messageId: string): FeedbackRecord[] {
+    const rows = this.statements.feedbackFor.all(platform, messageId) as { platform: string; message_id: string; user_id: string; value: FeedbackValue; question: string | null; cited_ids: string | null; at: number }[];
+    return rows.map((row) => ({
+      platform: row.platform,
+      messageId: row.message_id,
+      userId: row.user_id,
+      value: row.value,
+      ...(row.question === null ? {} : { question: row.question }),
+      ...(row.cited_ids === null ? {} : { citedIds: JSON.parse(row.cited_ids) as string[] }),
+      at: new Date(row.at),
+    }));
+  }
+
+  setting(name: string, create: () => string): string {
+    const existing = this.statements.getSetting.get(name) as { value: string } | undefined;
+    if (existing) return existing.value;
+    this.statements.setSetting.run(name, create());
+    return (this.statements.getSetting.get(name) as { value: string }).value;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,39 @@
+/** A user's verdict on an answer, from the buttons under it. */
+export type FeedbackValue = "useful" | "not_useful" | "human";
+
+export interface FeedbackRecord {
+  readonly platform: string;
+  /** The answer's message (post) id on the platform. */
+  readonly messageId: string;
+  readonly userId: string;
+  readonly value: FeedbackValue;
+  /** The question asked and the entries cited, so that maintainers can read what went wrong. */
+  readonly question?: string;
+  readonly citedIds?: readonly string[];
+  readonly at: Date;
+}
+
+/**
+ * The durable state of the assistant (SQLite under the data directory by default). Everything a
+ * restart must not forget goes through here.
+ *
+ * @example if (store.markHandled("mattermost", post.id)) await reply(post);
+ */
+export interface Store {
+  /** True when this platform message was answered already (or deliberately skipped). */
+  isHandled(platform: string, messageId: string): boolean;
+  /** Records a message as answered; false when it was already recorded. */
+  markHandled(platform: string, messageId: string): boolean;
+  /** The newest message time seen in a conversation (ms since the epoch), for catch-up after a restart. */
+  position(platform: string, conversationId: string): number | undefined;
+  /** Moves a conversation's position forward (never back). */
+  advancePosition(platform: string, conversationId: string, at: number): void;
+  /** Every conversation with a position, for catch-up. */
+  positions(platform: string): Map<string, number>;
+  /** Records feedback; a second click by the same user on the same answer replaces the first. */
+  recordFeedback(feedback: FeedbackRecord): void;
+  feedbackFor(platform: string, messageId: string): FeedbackRecord[];
+  /** A value kept across restarts (e.g. a generated secret); `create` makes it the first time. */
+  setting(name: string, create: () => string): string;
+  close(): void;
+}
