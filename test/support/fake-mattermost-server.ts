@@ -78,6 +78,7 @@ export class FakeMattermostServer {
   connectionsAccepted = 0;
   resumedConnections = 0;
   private readonly connections = new Map<string, Connection>();
+  private readonly replies = new Map<string, FakePost[]>();
   private readonly http: Server;
   private readonly wss: WebSocketServer;
   private lastCreateAt = 0;
@@ -131,7 +132,7 @@ export class FakeMattermostServer {
 
   /** The bot's reply posts to a question, in order. */
   repliesTo(postId: string): FakePost[] {
-    return [...this.posts.values()].filter((p) => p.props.enso_reply_to === postId).sort((a, b) => a.create_at - b.create_at);
+    return [...(this.replies.get(postId) ?? [])];
   }
 
   /** Network drop: sockets die, the server keeps their connections (a reconnect resumes them). */
@@ -246,7 +247,10 @@ export class FakeMattermostServer {
     });
     this.postedAt.set(post.id, performance.now());
     const replyTo = post.props.enso_reply_to;
-    if (typeof replyTo === "string" && !this.repliedAt.has(replyTo)) this.repliedAt.set(replyTo, performance.now());
+    if (typeof replyTo === "string") {
+      if (!this.repliedAt.has(replyTo)) this.repliedAt.set(replyTo, performance.now());
+      this.replies.set(replyTo, [...(this.replies.get(replyTo) ?? []), post]);
+    }
     this.broadcast(
       "posted",
       {
