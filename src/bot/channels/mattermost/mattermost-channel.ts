@@ -244,6 +244,8 @@ export class MattermostChannel implements ChatChannel {
         }
         for (const post of posts) {
           if (post.create_at < since || store.isHandled("mattermost", post.id)) continue;
+          // An edit of a post seen when it was created: edits are not questions.
+          if (post.edit_at > 0 && post.create_at <= (positions.get(channel.id) ?? 0)) continue;
           found++;
           this.track(this.consider(post, channel));
         }
