@@ -3,7 +3,10 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FakeMattermostServer } from "../support/fake-mattermost-server.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const cli = join(root, "dist", "src", "cli.js");
@@ -168,3 +171,58 @@ describe("a corpus with a broken front matter", () => {
     expect(JSON.stringify(errors[0])).toContain(`${join("faq", "faq-doctorants.md")}:7`);
   });
 });
+
+describe("npm start with Mattermost configured", () => {
+  let server: FakeMattermostServer;
+
+  beforeAll(async () => {
+    server = await new FakeMattermostServer().start();
+  });
+
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it("connects, answers a direct message, serves /healthz, keeps personal data out of info logs, and stops cleanly", async () => {
+    const bot = server.addUser("enso", true);
+    const alice = server.addUser("alice.martin");
+    const dm = server.addChannel("D", `${bot.id}__${alice.id}`, [bot, alice]);
+    const port = await freePort();
+    const child = spawn(process.execPath, [cli, "start"], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info", LOG_FORMAT: "json", ENSO_DATA_DIR: tempDir("enso-start-"), MATTERMOST_URL: server.url, MATTERMOST_TOKEN: bot.token, ENSO_HTTP_PORT: String(port), ENSO_HTTP_HOST: "127.0.0.1" },
+    });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    try {
+      await server.waitFor(() => server.openSockets > 0, 30_000);
+      const question = server.userPosts(alice, dm, "Qui peut contacter ENSO ? Mon adresse est alice.martin@univ-paris1.fr");
+      await server.waitFor(() => server.repliesTo(question.id).length > 0);
+      const health = (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as { status: string; mattermost: { connected: boolean; answered: number } };
+      expect(health).toMatchObject({ status: "ok", mattermost: { connected: true, answered: 1 } });
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect(await exited).toBe(0);
+    const logs = logsOf(stderr);
+    expect(logs.some((line) => line.msg === "connected to Mattermost")).toBe(true);
+    expect(logs.some((line) => line.msg === "turn")).toBe(true);
+    expect(stderr).not.toMatch(/alice|Qui peut contacter/i);
+  });
+
+  it("refuses to start when MATTERMOST_URL is set without MATTERMOST_TOKEN, naming the variable", async () => {
+    const run = await enso(["start"], { ENSO_DATA_DIR: tempDir("enso-start-"), MATTERMOST_URL: server.url });
+    expect(run.code).toBe(78);
+    expect(run.stderr).toContain("MATTERMOST_TOKEN");
+  });
+});
+
+/** A port nobody listens on right now. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}

@@ -92,6 +92,18 @@ describe("the assistant in Mattermost", () => {
     expect(server.repliesTo(chatter.id)).toHaveLength(0);
   });
 
+  it("answers group messages, and keeps to the allowed channels for mentions", async () => {
+    const research = server.addChannel("O", "recherche", [bot, alice, bob]);
+    const group = server.addChannel("G", "alice-bob-enso", [bot, alice, bob]);
+    await startBot({ MATTERMOST_CHANNELS: "recherche" });
+    const elsewhere = server.userPosts(alice, townSquare, "@enso Qui peut contacter ENSO ?");
+    const allowed = server.userPosts(alice, research, "@enso Qui peut contacter ENSO ?");
+    const inGroup = server.userPosts(bob, group, "Qui peut contacter ENSO ?");
+    expect(await replyTo(allowed.id)).toHaveLength(1);
+    expect(await replyTo(inGroup.id)).toHaveLength(1);
+    expect(server.repliesTo(elsewhere.id)).toHaveLength(0);
+  });
+
   it("ignores its own posts, other bots' posts and system messages", async () => {
     await startBot();
     const fromBot = server.userPosts(otherBot, townSquare, "@enso Qui peut contacter ENSO ?");
