@@ -23,6 +23,11 @@ const migrations = [
      PRIMARY KEY (platform, message_id, user_id)
    );
    CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  `CREATE TABLE pending_messages (
+     platform TEXT NOT NULL, message_id TEXT NOT NULL, conversation_id TEXT NOT NULL, created_at INTEGER NOT NULL,
+     PRIMARY KEY (platform, message_id)
+   );
+   CREATE INDEX pending_messages_conversation ON pending_messages (platform, conversation_id, created_at);`,
 ];
 
 /** How long handled-message ids are kept: far longer than any catch-up window. */
@@ -46,6 +51,12 @@ export class SqliteStore implements Store {
     this.statements = {
       isHandled: this.db.prepare("SELECT 1 FROM handled_messages WHERE platform = ? AND message_id = ?"),
       markHandled: this.db.prepare("INSERT OR IGNORE INTO handled_messages (platform, message_id, handled_at) VALUES (?, ?, ?)"),
+      dropPending: this.db.prepare("DELETE FROM pending_messages WHERE platform = ? AND message_id = ?"),
+      addPending: this.db.prepare("INSERT OR IGNORE INTO pending_messages (platform, message_id, conversation_id, created_at) VALUES (?, ?, ?, ?)"),
+      isPending: this.db.prepare("SELECT 1 FROM pending_messages WHERE platform = ? AND message_id = ?"),
+      oldestPending: this.db.prepare("SELECT min(created_at) AS at FROM pending_messages WHERE platform = ? AND conversation_id = ?"),
+      forgetPosition: this.db.prepare("DELETE FROM positions WHERE platform = ? AND conversation_id = ?"),
+      forgetPending: this.db.prepare("DELETE FROM pending_messages WHERE platform = ? AND conversation_id = ?"),
       position: this.db.prepare("SELECT at FROM positions WHERE platform = ? AND conversation_id = ?"),
       advance: this.db.prepare("INSERT INTO positions (platform, conversation_id, at) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET at = max(at, excluded.at)"),
       positions: this.db.prepare("SELECT conversation_id, at FROM positions WHERE platform = ?"),
@@ -73,7 +84,29 @@ export class SqliteStore implements Store {
   }
 
   markHandled(platform: string, messageId: string): boolean {
-    return this.statements.markHandled.run(platform, messageId, Date.now()).changes > 0;
+    return this.db.transaction(() => {
+      this.statements.dropPending.run(platform, messageId);
+      return this.statements.markHandled.run(platform, messageId, Date.now()).changes > 0;
+    })();
+  }
+
+  addPending(platform: string, conversationId: string, messageId: string, createdAt: number): void {
+    this.statements.addPending.run(platform, messageId, conversationId, createdAt);
+  }
+
+  isPending(platform: string, messageId: string): boolean {
+    return this.statements.isPending.get(platform, messageId) !== undefined;
+  }
+
+  oldestPending(platform: string, conversationId: string): number | undefined {
+    return (this.statements.oldestPending.get(platform, conversationId) as { at: number | null }).at ?? undefined;
+  }
+
+  forgetConversation(platform: string, conversationId: string): void {
+    this.db.transaction(() => {
+      this.statements.forgetPosition.run(platform, conversationId);
+      this.statements.forgetPending.run(platform, conversationId);
+    })();
   }
 
   position(platform: string, conversationId: string): number | undefined {

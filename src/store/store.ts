@@ -22,14 +22,21 @@ export interface FeedbackRecord {
 export interface Store {
   /** True when this platform message was answered already (or deliberately skipped). */
   isHandled(platform: string, messageId: string): boolean;
-  /** Records a message as answered; false when it was already recorded. */
+  /** Records a message as answered (and no longer pending); false when it was already recorded. */
   markHandled(platform: string, messageId: string): boolean;
+  /** Records a question being answered, so that a reply that could not be posted is retried after a restart. */
+  addPending(platform: string, conversationId: string, messageId: string, createdAt: number): void;
+  isPending(platform: string, messageId: string): boolean;
+  /** The creation time of the oldest question of a conversation still waiting for its reply. */
+  oldestPending(platform: string, conversationId: string): number | undefined;
   /** The newest message time seen in a conversation (ms since the epoch), for catch-up after a restart. */
   position(platform: string, conversationId: string): number | undefined;
   /** Moves a conversation's position forward (never back). */
   advancePosition(platform: string, conversationId: string, at: number): void;
   /** Every conversation with a position, for catch-up. */
   positions(platform: string): Map<string, number>;
+  /** Drops a conversation the bot can no longer read (and its pending questions). */
+  forgetConversation(platform: string, conversationId: string): void;
   /** Records feedback; a second click by the same user on the same answer replaces the first. */
   recordFeedback(feedback: FeedbackRecord): void;
   feedbackFor(platform: string, messageId: string): FeedbackRecord[];

@@ -60,6 +60,13 @@ interface Connection {
   nextSeq: number;
 }
 
+/** What clients (the bot included) get of a post: buttons without their URL and context, as the real server sends. */
+function stripIntegrations(post: FakePost): FakePost {
+  const attachments = post.props.attachments as { actions?: Record<string, unknown>[] }[] | undefined;
+  if (!Array.isArray(attachments)) return post;
+  return { ...post, props: { ...post.props, attachments: attachments.map((a) => ({ ...a, ...(a.actions ? { actions: a.actions.map(({ integration: _integration, ...action }) => action) } : {}) })) } };
+}
+
 const newId = () => randomBytes(13).toString("hex").slice(0, 26);
 
 export class FakeMattermostServer {
@@ -84,6 +91,8 @@ export class FakeMattermostServer {
   private lastCreateAt = 0;
   private skipNextSeq = false;
   private failPostsLeft = 0;
+  private postsBeforeFailing = 0;
+  private clockOffset = 0;
   private listeners: (() => void)[] = [];
   url = "";
 
@@ -125,6 +134,24 @@ export class FakeMattermostServer {
     return this.createPost(user, { channel_id: channel.id, message, root_id: options.rootId ?? "", type: options.type ?? "", props: options.props ?? {} });
   }
 
+  /** A user edits a post (the server broadcasts `post_edited`, not `posted`). */
+  userEdits(post: FakePost, message: string): void {
+    post.message = message;
+    post.edit_at = post.update_at = this.now();
+    this.broadcast("post_edited", { post: JSON.stringify(post) }, this.channels.get(post.channel_id));
+    this.changed();
+  }
+
+  /** Removes a member from a channel (the bot loses access to a private channel, for instance). */
+  removeMember(channel: FakeChannel, user: FakeUser): void {
+    channel.members.delete(user.id);
+  }
+
+  /** A `posted` event with any data, as a buggy or future server might send. */
+  broadcastRaw(channel: FakeChannel, data: Record<string, unknown>): void {
+    this.broadcast("posted", data, channel);
+  }
+
   /** Posts by a user (the bot's replies, for instance), oldest first. */
   postsBy(user: FakeUser, channel?: FakeChannel): FakePost[] {
     return [...this.posts.values()].filter((p) => p.user_id === user.id && (!channel || p.channel_id === channel.id)).sort((a, b) => a.create_at - b.create_at);
@@ -156,7 +183,18 @@ export class FakeMattermostServer {
 
   /** The next `count` POST /posts fail with 500. */
   failNextPosts(count: number): void {
-    this.failPostsLeft = count;
+    this.failPostsAfter(0, count);
+  }
+
+  /** After `successes` more POST /posts succeed, the next `failures` fail with 500. */
+  failPostsAfter(successes: number, failures: number): void {
+    this.postsBeforeFailing = successes;
+    this.failPostsLeft = failures;
+  }
+
+  /** Moves the server's clock forward (posts made after this are that much later). */
+  clock(ms: number): void {
+    this.clockOffset += ms;
   }
 
   get openSockets(): number {
@@ -210,7 +248,7 @@ export class FakeMattermostServer {
 
   private now(): number {
     // Strictly increasing, as create_at orders posts.
-    this.lastCreateAt = Math.max(Date.now(), this.lastCreateAt + 1);
+    this.lastCreateAt = Math.max(Date.now() + this.clockOffset, this.lastCreateAt + 1);
     return this.lastCreateAt;
   }
 
@@ -375,6 +413,8 @@ export class FakeMattermostServer {
       }
       case "GET /users/me/teams":
         return json(200, [{ ...this.team, create_at: 0, update_at: 0, delete_at: 0 }]);
+      case "GET /users/me/channels":
+        return json(200, [...this.channels.values()].filter((c) => c.members.has(me.id)).map(channelJson));
       case "GET /users/me/teams/:id/channels":
         return json(200, [...this.channels.values()].filter((c) => c.members.has(me.id) && (c.team_id === parts[3] || c.team_id === "")).map(channelJson));
       case "GET /channels/:id": {
@@ -384,14 +424,26 @@ export class FakeMattermostServer {
       case "GET /channels/:id/posts": {
         const channel = this.channels.get(parts[1] ?? "");
         if (!channel?.members.has(me.id)) return error(403, "You do not have the appropriate permissions.");
-        const since = Number(url.searchParams.get("since") ?? "0");
-        const posts = [...this.posts.values()].filter((p) => p.channel_id === channel.id && p.update_at > since).sort((a, b) => b.create_at - a.create_at).slice(0, 1000);
-        return json(200, { order: posts.map((p) => p.id), posts: Object.fromEntries(posts.map((p) => [p.id, p])), next_post_id: "", prev_post_id: "", first_inaccessible_post_time: 0 });
+        const inChannel = [...this.posts.values()].filter((p) => p.channel_id === channel.id).sort((a, b) => b.create_at - a.create_at);
+        let posts: FakePost[];
+        const before = url.searchParams.get("before");
+        if (before) {
+          // ?before=<post id>&page=&per_page=: the posts created before that one, newest first.
+          const pivot = this.posts.get(before);
+          const perPage = Number(url.searchParams.get("per_page") ?? "60");
+          posts = inChannel.filter((p) => pivot !== undefined && p.create_at < pivot.create_at).slice(0, perPage);
+        } else {
+          // ?since=<ms>: posts changed after that time, at most 1000, newest first (as the real store).
+          const since = Number(url.searchParams.get("since") ?? "0");
+          posts = inChannel.filter((p) => p.update_at > since).slice(0, 1000);
+        }
+        return json(200, { order: posts.map((p) => p.id), posts: Object.fromEntries(posts.map((p) => [p.id, stripIntegrations(p)])), next_post_id: "", prev_post_id: "", first_inaccessible_post_time: 0 });
       }
       case "POST /posts": {
         const channel = this.channels.get(String(body.channel_id ?? ""));
         if (!channel?.members.has(me.id)) return error(403, "You do not have the appropriate permissions.");
-        if (this.failPostsLeft > 0) {
+        if (this.postsBeforeFailing > 0) this.postsBeforeFailing--;
+        else if (this.failPostsLeft > 0) {
           this.failPostsLeft--;
           return error(500, "We encountered an error creating the post.");
         }
@@ -400,7 +452,7 @@ export class FakeMattermostServer {
       }
       case "GET /posts/:id": {
         const post = this.posts.get(parts[1] ?? "");
-        return post ? json(200, post) : error(404, "Unable to find the post.");
+        return post ? json(200, stripIntegrations(post)) : error(404, "Unable to find the post.");
       }
       default:
         return error(404, `fake server: no route ${route}`);

@@ -9,7 +9,7 @@ import type { Store } from "../../../store/store.js";
 import type { ChatChannel, OutboundMessage } from "../../chat-channel.js";
 import type { InboundMessage } from "../../inbound-message.js";
 import { installWebSocketGlobals, newWebSocket } from "./install-websocket-globals.js";
-import { renderForMattermost } from "./render-for-mattermost.js";
+import { renderForMattermost, type PostDraft } from "./render-for-mattermost.js";
 import { toInboundMessage, type BotIdentity, type ChannelInfo } from "./to-inbound-message.js";
 
 const { Client4, WebSocketClient } = mattermost;
@@ -18,8 +18,19 @@ type Socket = InstanceType<typeof WebSocketClient>;
 
 /** A catch-up reads back this far before the last position, for posts that arrived out of order. */
 const CATCH_UP_OVERLAP_MS = 5 * 60 * 1000;
+/** GET /channels/{id}/posts?since= returns at most this many posts: more means another page. */
+const POSTS_PAGE = 1000;
+const BEFORE_PAGE = 200;
 /** Typing shows for about 5 s in Mattermost clients: renew it while the answer is prepared. */
 const TYPING_EVERY_MS = 3000;
+
+interface UnsentReply {
+  readonly post: Post;
+  readonly channel: ChannelInfo;
+  readonly threadId: string | undefined;
+  readonly drafts: readonly PostDraft[];
+  nextPart: number;
+}
 
 export interface MattermostChannelOptions {
   readonly config: MattermostConfig;
@@ -57,13 +68,15 @@ export class MattermostChannel implements ChatChannel {
   private readonly channels = new Map<string, ChannelInfo>();
   private readonly userNames = new Map<string, string>();
   private readonly inFlight = new Set<string>();
-  private readonly unsent = new Map<string, { post: Post; channel: ChannelInfo; outbound: OutboundMessage }>();
+  /** Replies not (fully) posted yet, retried after the next reconnection: from part `nextPart` on. */
+  private readonly unsent = new Map<string, UnsentReply>();
   private readonly work = new Set<Promise<void>>();
   private allowedTeamIds: Set<string> | undefined;
   private connected = false;
   private answered = 0;
   private lastEventAt: Date | undefined;
   private catchingUp: Promise<void> | undefined;
+  private catchUpAgain: string | undefined;
   private stopped = false;
 
   constructor(private readonly options: MattermostChannelOptions) {
@@ -129,31 +142,37 @@ export class MattermostChannel implements ChatChannel {
   private onEvent(event: { event: string; data: Record<string, unknown> }): void {
     if (this.stopped) return;
     this.lastEventAt = new Date();
-    if (event.event !== "posted" || typeof event.data.post !== "string") return;
-    let post: Post;
+    if (event.event !== "posted" || typeof event.data?.post !== "string") return;
+    // Thrown here, an error would surface inside the WebSocket library's handler: never let it.
     try {
-      post = JSON.parse(event.data.post) as Post;
-    } catch {
-      this.options.log.warn("a posted event with an unreadable post was skipped");
-      return;
+      const post = JSON.parse(event.data.post) as Post | null;
+      if (!isPost(post)) {
+        this.options.log.warn("a posted event without a readable post was skipped");
+        return;
+      }
+      const mentions = typeof event.data.mentions === "string" ? safeJsonArray(event.data.mentions) : [];
+      const channel: ChannelInfo = { id: post.channel_id, type: String(event.data.channel_type ?? ""), name: String(event.data.channel_name ?? ""), teamId: String(event.data.team_id ?? "") };
+      if (!this.channels.has(channel.id) && channel.type) this.channels.set(channel.id, channel);
+      if (typeof event.data.sender_name === "string") this.userNames.set(post.user_id, event.data.sender_name.replace(/^@/, ""));
+      this.track(this.consider(post, channel, mentions));
+    } catch (error) {
+      this.options.log.error({ err: error }, "a posted event could not be handled");
     }
-    const mentions = typeof event.data.mentions === "string" ? safeJsonArray(event.data.mentions) : [];
-    const channel: ChannelInfo = { id: post.channel_id, type: String(event.data.channel_type ?? ""), name: String(event.data.channel_name ?? ""), teamId: String(event.data.team_id ?? "") };
-    if (!this.channels.has(channel.id) && channel.type) this.channels.set(channel.id, channel);
-    if (typeof event.data.sender_name === "string") this.userNames.set(post.user_id, event.data.sender_name.replace(/^@/, ""));
-    this.track(this.consider(post, channel, mentions));
   }
 
   private track(task: Promise<void>): void {
-    this.work.add(task);
-    void task.finally(() => this.work.delete(task));
+    const tracked = task.catch((error: unknown) => this.options.log.error({ err: error }, "a Mattermost task failed")).finally(() => this.work.delete(tracked));
+    this.work.add(tracked);
   }
 
-  /** Answers a post if it is a question for the bot that was not answered yet. */
-  private async consider(post: Post, channel: ChannelInfo, mentions?: readonly string[]): Promise<void> {
+  /**
+   * Answers a post if it is a question for the bot that was not answered yet. `firstPart` > 0
+   * resumes a split reply whose first parts were posted before a crash.
+   */
+  private async consider(post: Post, channel: ChannelInfo, mentions?: readonly string[], firstPart = 0): Promise<void> {
     const { store, log } = this.options;
     const bot = this.bot;
-    if (this.stopped || !bot || !this.onMessage || this.inFlight.has(post.id) || store.isHandled("mattermost", post.id)) return;
+    if (this.stopped || !bot || !this.onMessage || this.inFlight.has(post.id) || this.unsent.has(post.id) || store.isHandled("mattermost", post.id)) return;
     if (!this.isAllowed(channel)) {
       store.advancePosition("mattermost", channel.id, post.create_at);
       return;
@@ -165,7 +184,9 @@ export class MattermostChannel implements ChatChannel {
       return;
     }
     this.inFlight.add(post.id);
-    const stopTyping = this.showTyping(channel.id, post.root_id || (verdict.answer.threadId ?? ""));
+    // Kept until the reply is posted: a catch-up after a restart reads back to it.
+    store.addPending("mattermost", channel.id, post.id, post.create_at);
+    const stopTyping = this.showTyping(channel.id, verdict.answer.threadId ?? "");
     try {
       const message = verdict.answer.userName ? verdict.answer : { ...verdict.answer, userName: await this.userName(post.user_id) };
       const outbound = await this.onMessage(message);
@@ -175,7 +196,10 @@ export class MattermostChannel implements ChatChannel {
         store.markHandled("mattermost", post.id);
         return;
       }
-      await this.reply(post, channel, outbound, verdict.answer.threadId);
+      const drafts = renderForMattermost(outbound, { maxChars: this.options.config.maxPostChars, actionUrl: this.options.actionUrl, secret: this.options.actionSecret, questionPostId: post.id });
+      const reply: UnsentReply = { post, channel, threadId: verdict.answer.threadId, drafts, nextPart: Math.min(firstPart, drafts.length - 1) };
+      this.unsent.set(post.id, reply);
+      await this.send(reply);
     } catch (error) {
       log.error({ err: error, postId: post.id }, "could not reply in Mattermost; the reply is retried after the next reconnection");
     } finally {
@@ -184,22 +208,25 @@ export class MattermostChannel implements ChatChannel {
     }
   }
 
-  private async reply(post: Post, channel: ChannelInfo, outbound: OutboundMessage, threadId: string | undefined): Promise<void> {
-    const drafts = renderForMattermost(outbound, { maxChars: this.options.config.maxPostChars, actionUrl: this.options.actionUrl, secret: this.options.actionSecret, questionPostId: post.id });
-    this.unsent.set(post.id, { post, channel, outbound });
-    for (const [i, draft] of drafts.entries()) {
+  /** Posts what is left of a reply; on success the question is recorded as answered. */
+  private async send(reply: UnsentReply): Promise<void> {
+    const { post, drafts } = reply;
+    for (; reply.nextPart < drafts.length; reply.nextPart++) {
+      const i = reply.nextPart;
+      const draft = drafts[i] as PostDraft;
       await this.client.createPost({
         channel_id: post.channel_id,
-        root_id: threadId ?? "",
+        root_id: reply.threadId ?? "",
         message: draft.message,
-        // Lets a catch-up see that this question was answered, even if the bot died before recording it.
-        props: { ...draft.props, enso_reply_to: post.id, enso_part: i },
+        // Lets a catch-up see which parts of the answer to this question were posted, even if the bot
+        // died before recording it.
+        props: { ...draft.props, enso_reply_to: post.id, enso_part: i, enso_parts: drafts.length },
         pending_post_id: `enso-${post.id}-${i}`,
       } as Partial<Post> as Post);
     }
     this.unsent.delete(post.id);
     this.options.store.markHandled("mattermost", post.id);
-    this.options.store.advancePosition("mattermost", channel.id, post.create_at);
+    this.options.store.advancePosition("mattermost", reply.channel.id, post.create_at);
     this.answered++;
   }
 
@@ -210,61 +237,132 @@ export class MattermostChannel implements ChatChannel {
     return () => clearInterval(timer);
   }
 
-  /** Starts a catch-up unless one is running (it then covers this call too). */
+  /** Starts a catch-up; one asked for while another runs runs again right after it. */
   private catchUp(why: string): void {
-    if (this.catchingUp || this.stopped) return;
-    this.catchingUp = this.runCatchUp(why).finally(() => (this.catchingUp = undefined));
+    if (this.stopped) return;
+    if (this.catchingUp) {
+      this.catchUpAgain = why;
+      return;
+    }
+    this.catchingUp = (async () => {
+      for (let reason: string | undefined = why; reason !== undefined && !this.stopped; ) {
+        this.catchUpAgain = undefined;
+        await this.runCatchUp(reason);
+        reason = this.catchUpAgain;
+      }
+    })().finally(() => (this.catchingUp = undefined));
   }
 
   private async runCatchUp(why: string): Promise<void> {
     const { store, log } = this.options;
-    try {
-      // A snapshot: reply() puts a reply back in `unsent` until it is posted.
-      const unsent = [...this.unsent.values()];
-      this.unsent.clear();
-      for (const { post, channel, outbound } of unsent) {
-        this.track(this.reply(post, channel, outbound, post.root_id || (channel.type === "D" || channel.type === "G" ? undefined : post.id)).catch((error: unknown) => log.error({ err: error, postId: post.id }, "reply still failing")));
-      }
-      const positions = store.positions("mattermost");
-      const newest = Math.max(0, ...positions.values());
-      const channels = await this.memberChannels();
-      for (const id of positions.keys()) if (!channels.has(id)) channels.set(id, await this.channelInfo(id));
-      let found = 0;
-      for (const channel of channels.values()) {
-        if (!this.isAllowed(channel)) continue;
-        // A channel never seen: from the newest position anywhere (it may have been created while the
-        // bot was away); on a first start ever, from now: history is not answered.
-        const since = (positions.get(channel.id) ?? (newest || Date.now())) - CATCH_UP_OVERLAP_MS;
-        if (!positions.has(channel.id)) store.advancePosition("mattermost", channel.id, newest || Date.now());
-        const list = (await this.client.getPostsSince(channel.id, since)) as PostList;
-        const posts = Object.values(list.posts ?? {}).sort((a, b) => a.create_at - b.create_at);
-        for (const post of posts) {
-          const answered = post.user_id === this.bot?.id ? post.props?.enso_reply_to : undefined;
-          if (typeof answered === "string" && store.markHandled("mattermost", answered)) log.info({ postId: answered }, "catch-up: a question answered before a crash is recorded as answered");
-        }
-        for (const post of posts) {
-          if (post.create_at < since || store.isHandled("mattermost", post.id)) continue;
-          // An edit of a post seen when it was created: edits are not questions.
-          if (post.edit_at > 0 && post.create_at <= (positions.get(channel.id) ?? 0)) continue;
-          found++;
-          this.track(this.consider(post, channel));
-        }
-      }
-      log.info({ why, channels: channels.size, posts: found }, "Mattermost catch-up done");
-    } catch (error) {
-      log.error({ err: error, why }, "Mattermost catch-up failed; it runs again at the next reconnection");
+    // A snapshot: send() keeps a reply in `unsent` until its last part is posted.
+    for (const reply of [...this.unsent.values()]) {
+      if (this.inFlight.has(reply.post.id)) continue;
+      this.inFlight.add(reply.post.id);
+      this.track(
+        this.send(reply)
+          .catch((error: unknown) => log.error({ err: error, postId: reply.post.id }, "reply still failing; retried after the next reconnection"))
+          .finally(() => this.inFlight.delete(reply.post.id)),
+      );
     }
+    let channels: Map<string, ChannelInfo>;
+    try {
+      channels = await this.memberChannels();
+    } catch (error) {
+      log.error({ err: error, why }, "Mattermost catch-up failed (channels unreadable); it runs again at the next reconnection");
+      return;
+    }
+    const positions = store.positions("mattermost");
+    const newest = Math.max(0, ...positions.values());
+    for (const id of positions.keys()) if (!channels.has(id)) channels.set(id, this.channels.get(id) ?? { id, type: "", name: "", teamId: "" });
+    let found = 0;
+    for (const channel of channels.values()) {
+      try {
+        found += await this.catchUpChannel(channel, positions.get(channel.id), newest);
+      } catch (error) {
+        const status = (error as { status_code?: number }).status_code;
+        if (status === 403 || status === 404) {
+          store.forgetConversation("mattermost", channel.id);
+          log.warn({ channelId: channel.id, status }, "catch-up: a channel the bot can no longer read is forgotten");
+        } else log.error({ err: error, channelId: channel.id, why }, "catch-up of a channel failed; it runs again at the next reconnection");
+      }
+    }
+    log.info({ why, channels: channels.size, posts: found }, "Mattermost catch-up done");
   }
 
+  /** Reads one channel's posts since its position (page by page) and answers what was missed. */
+  private async catchUpChannel(known: ChannelInfo, position: number | undefined, newest: number): Promise<number> {
+    const { store, log } = this.options;
+    const channel = known.type ? known : await this.channelInfo(known.id);
+    if (!this.isAllowed(channel)) return 0;
+    // A channel never seen: from the newest position anywhere (it may have been opened while the bot
+    // was away); on a first start ever, from now: history is not answered.
+    const start = position ?? (newest || Date.now());
+    if (position === undefined) store.advancePosition("mattermost", channel.id, start);
+    const since = Math.min(start, store.oldestPending("mattermost", channel.id) ?? start) - CATCH_UP_OVERLAP_MS;
+    const posts = await this.postsSince(channel.id, since);
+    const sorted = posts.sort((a, b) => a.create_at - b.create_at);
+    // Which parts of each of its replies the bot posted: a complete reply means answered.
+    const parts = new Map<string, Set<number>>();
+    for (const post of sorted) {
+      const question = post.user_id === this.bot?.id ? post.props?.enso_reply_to : undefined;
+      if (typeof question !== "string") continue;
+      const posted = parts.get(question) ?? new Set<number>();
+      posted.add(Number(post.props?.enso_part ?? 0));
+      parts.set(question, posted);
+      if (posted.size >= Number(post.props?.enso_parts ?? 1) && store.markHandled("mattermost", question)) log.info({ postId: question }, "catch-up: a question answered before a crash is recorded as answered");
+    }
+    let found = 0;
+    for (const post of sorted) {
+      if (post.create_at < since || store.isHandled("mattermost", post.id)) continue;
+      // An edit of a post seen when it was created: edits are not questions.
+      if (post.edit_at > 0 && post.create_at <= (position ?? 0) && !store.isPending("mattermost", post.id)) continue;
+      found++;
+      let resumeFrom = 0;
+      while (parts.get(post.id)?.has(resumeFrom)) resumeFrom++;
+      this.track(this.consider(post, channel, undefined, resumeFrom));
+    }
+    return found;
+  }
+
+  /**
+   * The posts of a channel created or changed since `since`, thread replies included. The server
+   * returns at most 1000, the newest first: when a page is full, older ones are read page by page
+   * (`?before=`) back to `since`.
+   */
+  private async postsSince(channelId: string, since: number): Promise<Post[]> {
+    // Without whole threads (skipFetchThreads): a thread's old posts are not news.
+    const first = (await this.client.getPostsSince(channelId, since, false)) as PostList;
+    const posts = new Map(Object.values(first.posts ?? {}).filter(isPost).map((post) => [post.id, post]));
+    let page = [...posts.values()];
+    let more = page.length >= POSTS_PAGE;
+    while (more) {
+      const oldest = page.reduce((a, b) => (a.create_at <= b.create_at ? a : b));
+      if (oldest.create_at <= since) break;
+      const before = (await this.client.getPostsBefore(channelId, oldest.id, 0, BEFORE_PAGE, false)) as PostList;
+      page = Object.values(before.posts ?? {}).filter(isPost);
+      for (const post of page) if (post.create_at > since) posts.set(post.id, post);
+      more = page.length >= BEFORE_PAGE;
+    }
+    return [...posts.values()];
+  }
+
+  /** Every channel the bot is in, direct and group messages included, across teams. */
   private async memberChannels(): Promise<Map<string, ChannelInfo>> {
+    let all: Channel[];
+    try {
+      all = (await this.client.getAllTeamsChannels()) as Channel[];
+    } catch (error) {
+      // Servers without GET /users/me/channels: team by team (direct messages come with each team).
+      if ((error as { status_code?: number }).status_code !== 404) throw error;
+      all = [];
+      for (const team of (await this.client.getMyTeams()) as Team[]) all.push(...((await this.client.getMyChannels(team.id)) as Channel[]));
+    }
     const channels = new Map<string, ChannelInfo>();
-    const teams = (await this.client.getMyTeams()) as Team[];
-    for (const team of teams) {
-      for (const channel of (await this.client.getMyChannels(team.id)) as Channel[]) {
-        const info = { id: channel.id, type: channel.type, name: channel.name, teamId: channel.team_id };
-        channels.set(channel.id, info);
-        this.channels.set(channel.id, info);
-      }
+    for (const channel of all) {
+      const info = { id: channel.id, type: channel.type, name: channel.name, teamId: channel.team_id };
+      channels.set(channel.id, info);
+      this.channels.set(channel.id, info);
     }
     return channels;
   }
@@ -335,11 +433,17 @@ function closeForGood(socket: Socket): void {
   if (pending && pending.readyState !== WebSocket.OPEN) {
     pending.onclose = null;
     pending.onmessage = null;
-    pending.onerror = null;
+    // ws throws an error nobody listens to: keep a listener.
+    pending.onerror = () => {};
     pending.onopen = () => pending.close();
     if (pending.readyState === WebSocket.CONNECTING) return;
     pending.close();
   }
+}
+
+function isPost(value: unknown): value is Post {
+  const post = value as Post | null;
+  return typeof post === "object" && post !== null && typeof post.id === "string" && typeof post.channel_id === "string" && typeof post.user_id === "string" && typeof post.message === "string" && typeof post.create_at === "number";
 }
 
 function safeJsonArray(text: string): string[] {

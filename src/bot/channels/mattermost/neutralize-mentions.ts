@@ -4,5 +4,7 @@
  * after the @ keeps the text readable; e-mail addresses are left alone.
  */
 export function neutralizeMentions(text: string): string {
-  return text.replace(/(^|[^\p{L}\p{N}_.@-])@(?=[\p{L}\p{N}._-])/gu, "$1@\u200b");
+  // Mattermost finds a mention after any character but a letter or a digit (it also splits words
+  // on . - : and trims _), so every such @ is broken; "enso@univ-paris1.fr" is preceded by a letter.
+  return text.replace(/(?<![\p{L}\p{N}])@(?=[\p{L}\p{N}._-])/gu, "@\u200b");
 }

@@ -88,6 +88,9 @@ describe("the assistant in Mattermost", () => {
     const question = server.userPosts(alice, townSquare, "@enso Who can contact ENSO?");
     const [reply] = await replyTo(question.id);
     expect(reply?.root_id).toBe(question.id);
+    // Asked inside an existing thread: the answer joins that thread, under its root.
+    const inThread = server.userPosts(bob, townSquare, "@enso And who pays for it?", { rootId: chatter.id });
+    expect((await replyTo(inThread.id))[0]?.root_id).toBe(chatter.id);
     expect((reply?.props.attachments as { actions: { name: string }[] }[])[0]?.actions.map((a) => a.name)).toEqual(["Useful", "Not useful", "Talk to a human"]);
     expect(server.repliesTo(chatter.id)).toHaveLength(0);
   });
@@ -161,6 +164,85 @@ describe("the assistant in Mattermost", () => {
     await services?.mattermost.idle();
     expect(server.repliesTo(question.id)).toHaveLength(0);
     server.dropConnections();
+    expect(await replyTo(question.id)).toHaveLength(1);
+  });
+
+  it("does not answer an edit that adds a mention to a post it had already seen", async () => {
+    await startBot();
+    const chatter = server.userPosts(bob, townSquare, "Qui peut contacter ENSO, d'après vous ?");
+    const sentinel = server.userPosts(alice, dm, "Qu'est-ce qu'ENSO ?");
+    await replyTo(sentinel.id);
+    server.userEdits(chatter, "@enso Qui peut contacter ENSO, d'après vous ?");
+    // The catch-up after a server restart reads the edited post back: it stays unanswered.
+    server.restart();
+    const after = server.userPosts(alice, dm, "Comment contacter ENSO ?");
+    await replyTo(after.id);
+    expect(server.repliesTo(chatter.id)).toHaveLength(0);
+  });
+
+  it("finishes a split answer whose posting failed halfway, after a restart, without repeating a part", async () => {
+    await startBot({ MATTERMOST_MAX_POST_CHARS: "500" });
+    server.failPostsAfter(1, 100);
+    const question = server.userPosts(alice, dm, "Comment demander un cahier de laboratoire électronique au CNRS ?");
+    await server.waitFor(() => server.repliesTo(question.id).length === 1);
+    await services?.mattermost.idle();
+    await stopBot();
+    server.failPostsAfter(0, 0);
+    await startBot({ MATTERMOST_MAX_POST_CHARS: "500" });
+    await server.waitFor(() => {
+      const parts = server.repliesTo(question.id);
+      return parts.length > 0 && parts.length === Number(parts[0]?.props.enso_parts);
+    });
+    await services?.mattermost.idle();
+    const parts = server.repliesTo(question.id);
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.map((p) => p.props.enso_part)).toEqual(parts.map((_, i) => i));
+    expect(parts.at(-1)?.props.attachments).toBeDefined();
+  });
+
+  it("answers after a restart a question whose reply could not be posted, even after later messages", async () => {
+    await startBot();
+    server.failNextPosts(1);
+    const question = server.userPosts(alice, dm, "ENSO peut-il m'aider pour le RGPD ?");
+    await services?.mattermost.idle();
+    expect(server.repliesTo(question.id)).toHaveLength(0);
+    // The conversation moves on, ten minutes later: the channel's position passes the failed question
+    // by more than the catch-up's overlap.
+    server.clock(10 * 60 * 1000);
+    const later = server.userPosts(alice, dm, "Qu'est-ce qu'ENSO ?");
+    await replyTo(later.id);
+    await stopBot();
+    await startBot();
+    expect(await replyTo(question.id)).toHaveLength(1);
+  });
+
+  it("keeps catching up in the other channels when it has lost access to one", async () => {
+    const privateChannel = server.addChannel("P", "ancien-projet", [bot, alice]);
+    await startBot();
+    const there = server.userPosts(alice, privateChannel, "@enso Qu'est-ce qu'ENSO ?");
+    await replyTo(there.id);
+    await stopBot();
+    server.removeMember(privateChannel, bot);
+    const question = server.userPosts(alice, dm, "Qui peut contacter ENSO ?");
+    await startBot();
+    expect(await replyTo(question.id)).toHaveLength(1);
+  });
+
+  it("reads back more than a page of posts to find a question asked while it was down", async () => {
+    await startBot();
+    await stopBot();
+    const question = server.userPosts(alice, townSquare, "@enso Qui peut contacter ENSO ?");
+    for (let i = 0; i < 1100; i++) server.userPosts(bob, townSquare, `bavardage ${i}`);
+    await startBot();
+    expect(await replyTo(question.id)).toHaveLength(1);
+  });
+
+  it("survives a posted event with an unreadable post", async () => {
+    await startBot();
+    server.broadcastRaw(dm, { channel_type: "D", post: "null" });
+    server.broadcastRaw(dm, { channel_type: "D", post: JSON.stringify({ id: "x", channel_id: dm.id }) });
+    server.broadcastRaw(dm, { channel_type: "D", post: "{not json" });
+    const question = server.userPosts(alice, dm, "Qui peut contacter ENSO ?");
     expect(await replyTo(question.id)).toHaveLength(1);
   });
 
