@@ -1,5 +1,5 @@
 import type { Channel } from "@mattermost/types/channels";
-import type { Post, PostList } from "@mattermost/types/posts";
+import type { Post } from "@mattermost/types/posts";
 import type { Team } from "@mattermost/types/teams";
 import type { UserProfile } from "@mattermost/types/users";
 import mattermost from "@mattermost/client";
@@ -8,7 +8,9 @@ import type { MattermostConfig } from "../../../config.js";
 import type { Store } from "../../../store/store.js";
 import type { ChatChannel, OutboundMessage } from "../../chat-channel.js";
 import type { InboundMessage } from "../../inbound-message.js";
+import { closeForGood } from "./close-for-good.js";
 import { installWebSocketGlobals, newWebSocket } from "./install-websocket-globals.js";
+import { isPost, postedReplyParts, readPostsSince } from "./read-posts-since.js";
 import { renderForMattermost, type PostDraft } from "./render-for-mattermost.js";
 import { toInboundMessage, type BotIdentity, type ChannelInfo } from "./to-inbound-message.js";
 
@@ -18,9 +20,6 @@ type Socket = InstanceType<typeof WebSocketClient>;
 
 /** A catch-up reads back this far before the last position, for posts that arrived out of order. */
 const CATCH_UP_OVERLAP_MS = 5 * 60 * 1000;
-/** GET /channels/{id}/posts?since= returns at most this many posts: more means another page. */
-const POSTS_PAGE = 1000;
-const BEFORE_PAGE = 200;
 /** Typing shows for about 5 s in Mattermost clients: renew it while the answer is prepared. */
 const TYPING_EVERY_MS = 3000;
 
@@ -190,7 +189,6 @@ export class MattermostChannel implements ChatChannel {
     try {
       const message = verdict.answer.userName ? verdict.answer : { ...verdict.answer, userName: await this.userName(post.user_id) };
       const outbound = await this.onMessage(message);
-      stopTyping();
       if (!outbound) {
         // Deliberately unanswered (a rate-limited user already warned): not to be answered later either.
         store.markHandled("mattermost", post.id);
@@ -300,17 +298,10 @@ export class MattermostChannel implements ChatChannel {
     const start = position ?? (newest || Date.now());
     if (position === undefined) store.advancePosition("mattermost", channel.id, start);
     const since = Math.min(start, store.oldestPending("mattermost", channel.id) ?? start) - CATCH_UP_OVERLAP_MS;
-    const posts = await this.postsSince(channel.id, since);
-    const sorted = posts.sort((a, b) => a.create_at - b.create_at);
-    // Which parts of each of its replies the bot posted: a complete reply means answered.
-    const parts = new Map<string, Set<number>>();
-    for (const post of sorted) {
-      const question = post.user_id === this.bot?.id ? post.props?.enso_reply_to : undefined;
-      if (typeof question !== "string") continue;
-      const posted = parts.get(question) ?? new Set<number>();
-      posted.add(Number(post.props?.enso_part ?? 0));
-      parts.set(question, posted);
-      if (posted.size >= Number(post.props?.enso_parts ?? 1) && store.markHandled("mattermost", question)) log.info({ postId: question }, "catch-up: a question answered before a crash is recorded as answered");
+    const sorted = (await readPostsSince(this.client, channel.id, since)).sort((a, b) => a.create_at - b.create_at);
+    const parts = postedReplyParts(sorted, this.bot?.id ?? "");
+    for (const [question, { posted, total }] of parts) {
+      if (posted.size >= total && store.markHandled("mattermost", question)) log.info({ postId: question }, "catch-up: a question answered before a crash is recorded as answered");
     }
     let found = 0;
     for (const post of sorted) {
@@ -319,32 +310,10 @@ export class MattermostChannel implements ChatChannel {
       if (post.edit_at > 0 && post.create_at <= (position ?? 0) && !store.isPending("mattermost", post.id)) continue;
       found++;
       let resumeFrom = 0;
-      while (parts.get(post.id)?.has(resumeFrom)) resumeFrom++;
+      while (parts.get(post.id)?.posted.has(resumeFrom)) resumeFrom++;
       this.track(this.consider(post, channel, undefined, resumeFrom));
     }
     return found;
-  }
-
-  /**
-   * The posts of a channel created or changed since `since`, thread replies included. The server
-   * returns at most 1000, the newest first: when a page is full, older ones are read page by page
-   * (`?before=`) back to `since`.
-   */
-  private async postsSince(channelId: string, since: number): Promise<Post[]> {
-    // Without whole threads (skipFetchThreads): a thread's old posts are not news.
-    const first = (await this.client.getPostsSince(channelId, since, false)) as PostList;
-    const posts = new Map(Object.values(first.posts ?? {}).filter(isPost).map((post) => [post.id, post]));
-    let page = [...posts.values()];
-    let more = page.length >= POSTS_PAGE;
-    while (more) {
-      const oldest = page.reduce((a, b) => (a.create_at <= b.create_at ? a : b));
-      if (oldest.create_at <= since) break;
-      const before = (await this.client.getPostsBefore(channelId, oldest.id, 0, BEFORE_PAGE, false)) as PostList;
-      page = Object.values(before.posts ?? {}).filter(isPost);
-      for (const post of page) if (post.create_at > since) posts.set(post.id, post);
-      more = page.length >= BEFORE_PAGE;
-    }
-    return [...posts.values()];
   }
 
   /** Every channel the bot is in, direct and group messages included, across teams. */
@@ -421,29 +390,6 @@ export class MattermostChannel implements ChatChannel {
       }
     }
   }
-}
-
-/**
- * WebSocketClient.close() only closes an open connection: one still connecting (a reconnection in
- * progress) would open later and reconnect for ever. Close that one too, and keep it from retrying.
- */
-function closeForGood(socket: Socket): void {
-  const pending = (socket as unknown as { conn: WebSocket | null }).conn;
-  socket.close();
-  if (pending && pending.readyState !== WebSocket.OPEN) {
-    pending.onclose = null;
-    pending.onmessage = null;
-    // ws throws an error nobody listens to: keep a listener.
-    pending.onerror = () => {};
-    pending.onopen = () => pending.close();
-    if (pending.readyState === WebSocket.CONNECTING) return;
-    pending.close();
-  }
-}
-
-function isPost(value: unknown): value is Post {
-  const post = value as Post | null;
-  return typeof post === "object" && post !== null && typeof post.id === "string" && typeof post.channel_id === "string" && typeof post.user_id === "string" && typeof post.message === "string" && typeof post.create_at === "number";
 }
 
 function safeJsonArray(text: string): string[] {

@@ -19,7 +19,7 @@ export type Verdict = { readonly answer: InboundMessage } | { readonly ignore: "
 /**
  * Decides whether a post is a question for the bot and turns it into an InboundMessage: direct and
  * group messages always, other channels when the bot is @mentioned. Its own posts, other bots'
- * (props.from_bot) and webhooks', system messages and deleted posts are ignored. `mentions` is the list of user ids
+ * (props.from_bot), webhooks' posts, system messages and deleted posts are ignored. `mentions` is the list of user ids
  * the server says the post mentions (the `posted` event has it; catch-up reads the text instead).
  */
 export function toInboundMessage(post: Post, channel: ChannelInfo, bot: BotIdentity, userName: string, mentions?: readonly string[]): Verdict {
