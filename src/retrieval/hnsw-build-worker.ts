@@ -4,7 +4,7 @@
  * names, which it then reads back (a native index cannot cross threads any other way).
  */
 import { parentPort, workerData } from "node:worker_threads";
-import hnswlib from "hnswlib-node";
+import { newGraph } from "./vector-index.js";
 
 export interface GraphWorkerData {
   readonly dimensions: number;
@@ -22,8 +22,7 @@ export type GraphWorkerReply = { readonly type: "written"; readonly count: numbe
 const port = parentPort;
 if (port) {
   const settings = workerData as GraphWorkerData;
-  const index = new hnswlib.HierarchicalNSW("cosine", settings.dimensions);
-  index.initIndex({ maxElements: Math.max(1, settings.capacity), m: settings.m, efConstruction: settings.efConstruction, randomSeed: 42 });
+  const index = newGraph(settings, settings.capacity);
   let failure: GraphWorkerReply | undefined;
   port.on("message", (message: GraphWorkerMessage) => {
     if (failure) {

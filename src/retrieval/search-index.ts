@@ -35,7 +35,7 @@ export interface SearchIndex {
 /**
  * efConstruction 64 with a search breadth (ENSO_HNSW_EF) of 200 (npm run bench, 2026-11-23, the
  * graph built in a thread beside the embedding): at 10k passages a 17.9 s build and recall@10
- * 0.9965; at 50k, 90.6 s and 0.9795 (0.9905 with ENSO_HNSW_EF=400). efConstruction 100 gave
+ * 0.9965; at 50k, 107 s and 0.9795 (0.9905 with ENSO_HNSW_EF=400). efConstruction 100 gave
  * 0.9995 / 0.9885 but a 26.5 s build at 10k; 50 dropped recall@10 to 0.938 at 50k.
  */
 export const defaultHnsw = { m: 16, efConstruction: 64 };

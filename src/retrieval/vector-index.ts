@@ -113,7 +113,8 @@ export class VectorIndex {
   }
 }
 
-function newGraph(settings: Pick<VectorIndexSettings, "dimensions" | "m" | "efConstruction">, capacity: number): Hnsw {
+/** An empty graph (cosine space, fixed seed so that builds repeat); the build thread makes its own with it. */
+export function newGraph(settings: Pick<VectorIndexSettings, "dimensions" | "m" | "efConstruction">, capacity: number): Hnsw {
   const index = new HierarchicalNSW("cosine", settings.dimensions);
   index.initIndex({ maxElements: Math.max(1, capacity), m: settings.m, efConstruction: settings.efConstruction, randomSeed: 42 });
   return index;

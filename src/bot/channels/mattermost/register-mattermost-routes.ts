@@ -3,7 +3,7 @@ import type { Post } from "@mattermost/types/posts";
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { Contact } from "../../../answer/contact.js";
-import { humanRouteText } from "../../../answer/messages.js";
+import { humanRouteText, rateLimitedText } from "../../../answer/messages.js";
 import { detectLanguage } from "../../../knowledge/detect-language.js";
 import type { HttpServer } from "../../../http/http-server.js";
 import type { Store } from "../../../store/store.js";
@@ -57,18 +57,20 @@ export function registerMattermostRoutes(server: HttpServer, options: Mattermost
       log.warn({ postId }, "a Mattermost action came with a wrong secret and was refused");
       return { status: 403, body: { error: "forbidden" } };
     }
-    const question = context.question_post_id ? await options.channel.rest.getPost(context.question_post_id).then((p: Post) => p.message, () => undefined) : undefined;
+    // The question (for the record) and the answer (to update it) are read together.
+    const [question, post] = await Promise.all([
+      context.question_post_id ? options.channel.rest.getPost(context.question_post_id).then((p: Post) => p.message, () => undefined) : undefined,
+      options.channel.rest.getPost(postId).then((p: Post) => p, (error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
+    ]);
     store.recordFeedback({ platform: "mattermost", messageId: postId, userId, value: context.action, ...(question ? { question } : {}), citedIds: (context.cited ?? "").split(",").filter(Boolean), at: new Date() });
     log.info({ postId, feedback: context.action }, "feedback recorded");
     const ephemeral = context.action === "human" ? humanRouteText(context.lang, options.contact) : undefined;
-    try {
-      const post = (await options.channel.rest.getPost(postId)) as Post;
-      const props = { ...post.props, attachments: [feedbackReceivedAttachment(context.lang, context.action)] };
-      return { status: 200, body: { update: { message: post.message, props }, ...(ephemeral ? { ephemeral_text: ephemeral } : {}) } };
-    } catch (error) {
-      log.warn({ err: error, postId }, "feedback recorded, but the post could not be read to show it");
+    if (post instanceof Error) {
+      log.warn({ err: post, postId }, "feedback recorded, but the post could not be read to show it");
       return { status: 200, body: { ephemeral_text: ephemeral ?? feedbackReceivedAttachment(context.lang, context.action).text } };
     }
+    const props = { ...post.props, attachments: [feedbackReceivedAttachment(context.lang, context.action)] };
+    return { status: 200, body: { update: { message: post.message, props }, ...(ephemeral ? { ephemeral_text: ephemeral } : {}) } };
   });
 
   server.route("POST", COMMAND_PATH, async (request) => {
@@ -99,7 +101,8 @@ export function registerMattermostRoutes(server: HttpServer, options: Mattermost
           mentionsBot: true,
           receivedAt: new Date(),
         });
-        return reply(outbound ? (outbound.kind === "text" ? outbound.text : outbound.answer.text) : "");
+        // No reply from the engine: the user is over the rate limit and was already told.
+        return reply(outbound ? (outbound.kind === "text" ? outbound.text : outbound.answer.text) : rateLimitedText(language));
       }
       case "status":
         return reply(options.status());
