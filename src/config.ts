@@ -3,6 +3,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { EnsoError } from "./errors.js";
+import { parseStaffHours, type StaffHours } from "./handoff/staff-hours.js";
 
 /** The folder of the installed package (two levels above dist/src/config.js or one above src/config.ts). */
 function packageRoot(): string {
@@ -37,6 +38,24 @@ const schema = z.object({
   MATTERMOST_COMMAND_TOKEN: z.string().min(10).optional(),
   MATTERMOST_ACTION_SECRET: z.string().min(16).optional(),
   MATTERMOST_MAX_POST_CHARS: number(16383, 500, 65535),
+  MATTERMOST_STAFF_CHANNEL: z.string().regex(/^([a-z0-9]{26}|[^/\s]+\/[^/\s]+)$/).optional(),
+  ENSO_SITE: z.string().min(1).max(100).default("univ-paris1"),
+  ENSO_CLAIM_TIMEOUT_MINUTES: number(15, 1, 10_080),
+  ENSO_STAFF_HOURS: z.string().optional(),
+  ENSO_TIMEZONE: z.string().min(1).default("Europe/Paris"),
+  ENSO_OUTBOX_MAX_ATTEMPTS: number(16, 1, 1000),
+  ENSO_OUTBOX_RETRY_SECONDS: number(5, 0.01, 3600),
+  SMTP_URL: z.string().regex(/^smtps?:\/\/\S+$/).optional(),
+  ENSO_TICKET_EMAIL_FROM: z.string().min(3).optional(),
+  ENSO_TICKET_EMAIL_TO: z.email().optional(),
+  RT_URL: z.url().optional(),
+  RT_TOKEN: z.string().min(8).optional(),
+  RT_QUEUE: z.string().min(1).default("General"),
+  GLPI_URL: z.url().optional(),
+  GLPI_APP_TOKEN: z.string().min(8).optional(),
+  GLPI_USER_TOKEN: z.string().min(8).optional(),
+  ENSO_WEBHOOK_URL: z.url().optional(),
+  ENSO_WEBHOOK_SECRET: z.string().min(16).optional(),
 });
 
 const fixes: Record<string, string> = {
@@ -62,6 +81,24 @@ const fixes: Record<string, string> = {
   MATTERMOST_COMMAND_TOKEN: "the token Mattermost shows for the /enso slash command",
   MATTERMOST_ACTION_SECRET: "a random string of at least 16 characters, or nothing to let the assistant make one",
   MATTERMOST_MAX_POST_CHARS: "the server's maximum post size in characters (16383 by default)",
+  MATTERMOST_STAFF_CHANNEL: "the staff channel's id (26 characters) or team-name/channel-name, e.g. paris1/enso-equipe",
+  ENSO_SITE: "a short name for this deployment, shown on tickets, e.g. univ-paris1",
+  ENSO_CLAIM_TIMEOUT_MINUTES: "how many minutes a ticket waits for a claim in chat before the user is told to expect an email, e.g. 15",
+  ENSO_STAFF_HOURS: "when staff watch the chat, e.g. mon-fri 09:00-12:30; mon-fri 14:00-17:30",
+  ENSO_TIMEZONE: "an IANA time zone for ENSO_STAFF_HOURS, e.g. Europe/Paris",
+  ENSO_OUTBOX_MAX_ATTEMPTS: "how many times a ticket delivery is tried before staff are told it failed, e.g. 16",
+  ENSO_OUTBOX_RETRY_SECONDS: "the first retry delay in seconds (it doubles at each failure, up to an hour), e.g. 5",
+  SMTP_URL: "the SMTP server as a URL, e.g. smtp://user:password@smtp.univ-paris1.fr:587 (smtps:// for port 465)",
+  ENSO_TICKET_EMAIL_FROM: "the bot's mailbox, e.g. \"Assistant ENSO <enso-bot@univ-paris1.fr>\"",
+  ENSO_TICKET_EMAIL_TO: "the address that receives tickets, e.g. enso@univ-paris1.fr (default: ENSO_CONTACT_EMAIL)",
+  RT_URL: "Request Tracker's address, e.g. https://rt.univ-paris1.fr",
+  RT_TOKEN: "an RT auth token of the bot's RT user (RT > Settings > Auth Tokens)",
+  RT_QUEUE: "the RT queue that receives tickets, e.g. General",
+  GLPI_URL: "GLPI's API address ending in apirest.php, e.g. https://glpi.univ-paris1.fr/apirest.php",
+  GLPI_APP_TOKEN: "the App-Token of the GLPI API client (Setup > General > API)",
+  GLPI_USER_TOKEN: "the bot user's GLPI API token (its preferences, Remote access keys)",
+  ENSO_WEBHOOK_URL: "the URL that receives ticket events as signed JSON",
+  ENSO_WEBHOOK_SECRET: "a random string of at least 16 characters, shared with the webhook's receiver",
 };
 
 export interface Config {
@@ -80,6 +117,19 @@ export interface Config {
   readonly rateLimit: { readonly perMinute: number; readonly burst: number };
   /** Absent when Mattermost is not configured (the terminal chat then starts). */
   readonly mattermost?: MattermostConfig;
+  readonly handoff: HandoffConfig;
+}
+
+/** Tickets: where they go and how long they wait for a person in chat. */
+export interface HandoffConfig {
+  readonly site: string;
+  readonly claimTimeoutMs: number;
+  readonly staffHours?: StaffHours;
+  readonly outbox: { readonly maxAttempts: number; readonly baseDelayMs: number };
+  readonly email?: { readonly smtpUrl: string; readonly from: string; readonly to: string };
+  readonly rt?: { readonly url: string; readonly token: string; readonly queue: string };
+  readonly glpi?: { readonly url: string; readonly appToken: string; readonly userToken: string };
+  readonly webhook?: { readonly url: string; readonly secret: string };
 }
 
 export interface MattermostConfig {
@@ -91,6 +141,8 @@ export interface MattermostConfig {
   readonly commandToken?: string;
   readonly actionSecret?: string;
   readonly maxPostChars: number;
+  /** Where tickets are shown to staff: a channel id, or "team/channel" names. */
+  readonly staffChannel?: string;
 }
 
 const list = (value: string | undefined) => (value ?? "").split(",").map((item) => item.trim()).filter(Boolean);
@@ -121,6 +173,35 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     throw new EnsoError("config", "MATTERMOST_TOKEN is set but MATTERMOST_URL is not.", `Set MATTERMOST_URL to ${fixes.MATTERMOST_URL}.`);
   }
   const port = Math.round(values.ENSO_HTTP_PORT);
+  const pair = (a: keyof typeof values, b: keyof typeof values, what: string) => {
+    if (Boolean(values[a]) !== Boolean(values[b])) {
+      const missing = values[a] ? b : a;
+      throw new EnsoError("config", `${what} needs both ${String(a)} and ${String(b)}; ${String(missing)} is not set.`, `Set ${String(missing)} to ${fixes[String(missing)] ?? "a value"}, or unset the other to do without ${what}.`);
+    }
+  };
+  pair("RT_URL", "RT_TOKEN", "Request Tracker");
+  pair("GLPI_URL", "GLPI_USER_TOKEN", "GLPI");
+  pair("GLPI_URL", "GLPI_APP_TOKEN", "GLPI");
+  pair("ENSO_WEBHOOK_URL", "ENSO_WEBHOOK_SECRET", "The webhook");
+  pair("SMTP_URL", "ENSO_TICKET_EMAIL_FROM", "Email tickets");
+  let staffHours: StaffHours | undefined;
+  if (values.ENSO_STAFF_HOURS) {
+    try {
+      staffHours = parseStaffHours(values.ENSO_STAFF_HOURS, values.ENSO_TIMEZONE);
+    } catch (error) {
+      throw new EnsoError("config", `ENSO_STAFF_HOURS=${JSON.stringify(values.ENSO_STAFF_HOURS)} (ENSO_TIMEZONE=${values.ENSO_TIMEZONE}) is not valid: ${(error as Error).message}.`, `Write it like ${fixes.ENSO_STAFF_HOURS}, with an IANA time zone in ENSO_TIMEZONE.`);
+    }
+  }
+  const handoff: HandoffConfig = {
+    site: values.ENSO_SITE,
+    claimTimeoutMs: values.ENSO_CLAIM_TIMEOUT_MINUTES * 60_000,
+    ...(staffHours ? { staffHours } : {}),
+    outbox: { maxAttempts: Math.round(values.ENSO_OUTBOX_MAX_ATTEMPTS), baseDelayMs: values.ENSO_OUTBOX_RETRY_SECONDS * 1000 },
+    ...(values.SMTP_URL && values.ENSO_TICKET_EMAIL_FROM ? { email: { smtpUrl: values.SMTP_URL, from: values.ENSO_TICKET_EMAIL_FROM, to: values.ENSO_TICKET_EMAIL_TO ?? values.ENSO_CONTACT_EMAIL } } : {}),
+    ...(values.RT_URL && values.RT_TOKEN ? { rt: { url: values.RT_URL, token: values.RT_TOKEN, queue: values.RT_QUEUE } } : {}),
+    ...(values.GLPI_URL && values.GLPI_APP_TOKEN && values.GLPI_USER_TOKEN ? { glpi: { url: values.GLPI_URL, appToken: values.GLPI_APP_TOKEN, userToken: values.GLPI_USER_TOKEN } } : {}),
+    ...(values.ENSO_WEBHOOK_URL && values.ENSO_WEBHOOK_SECRET ? { webhook: { url: values.ENSO_WEBHOOK_URL, secret: values.ENSO_WEBHOOK_SECRET } } : {}),
+  };
   return Object.freeze({
     dataDir: resolve(values.ENSO_DATA_DIR),
     corpusDir: resolve(values.ENSO_CORPUS_DIR ?? resolve(packageRoot(), "corpus")),
@@ -134,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     hnswEf: Math.round(values.ENSO_HNSW_EF),
     http: { host: values.ENSO_HTTP_HOST, port, ...(values.ENSO_PUBLIC_URL ? { publicUrl: values.ENSO_PUBLIC_URL.replace(/\/+$/, "") } : {}) },
     rateLimit: { perMinute: values.ENSO_RATE_LIMIT_PER_MINUTE, burst: Math.round(values.ENSO_RATE_LIMIT_BURST) },
+    handoff,
     ...(values.MATTERMOST_URL && values.MATTERMOST_TOKEN
       ? {
           mattermost: {
@@ -144,6 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
             ...(values.MATTERMOST_COMMAND_TOKEN ? { commandToken: values.MATTERMOST_COMMAND_TOKEN } : {}),
             ...(values.MATTERMOST_ACTION_SECRET ? { actionSecret: values.MATTERMOST_ACTION_SECRET } : {}),
             maxPostChars: Math.round(values.MATTERMOST_MAX_POST_CHARS),
+            ...(values.MATTERMOST_STAFF_CHANNEL ? { staffChannel: values.MATTERMOST_STAFF_CHANNEL } : {}),
           },
         }
       : {}),

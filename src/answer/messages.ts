@@ -23,6 +23,11 @@ const escalations: Record<Language, Record<Escalation, string>> = {
   },
 };
 
+/** Why the assistant does not answer, alone (a ticket message follows it). */
+export function escalationLead(language: Language, reason: Escalation): string {
+  return escalations[language][reason];
+}
+
 /** The text of an escalation: why, and what happens next, with the human contact route. */
 export function escalationText(language: Language, reason: Escalation, contact: Contact): string {
   const next =

@@ -1,7 +1,11 @@
 import type { Logger } from "pino";
 import type { Turn } from "../answer/answer.js";
 import type { Contact } from "../answer/contact.js";
-import { failureText, rateLimitedText } from "../answer/messages.js";
+import type { AskResult } from "../answer/ask-question.js";
+import { escalationLead, failureText, rateLimitedText } from "../answer/messages.js";
+import { HandoffDesk } from "../handoff/handoff-desk.js";
+import { ticketOpenedText } from "../handoff/handoff-messages.js";
+import { TICKET_REASONS, type TicketReason } from "../handoff/ticket.js";
 import type { Assistant } from "../assistant.js";
 import { detectLanguage } from "../knowledge/detect-language.js";
 import type { OutboundMessage } from "./chat-channel.js";
@@ -18,12 +22,16 @@ const CONVERSATION_LIMIT = 5_000;
 export interface EngineOptions {
   readonly contact: Contact;
   readonly rateLimiter?: RateLimiter;
+  /** Tickets and takeover; without it, escalations give the contact route only. */
+  readonly desk?: HandoffDesk;
 }
 
 /**
  * The turn pipeline shared by every channel: drop duplicates, rate-limit each user, answer through
  * the assistant, remember the last turns of each conversation; a failure while answering becomes
- * an apology with the human contact route. Handoff and takeover plug in here later.
+ * an apology with the human contact route. With a handoff desk: a conversation a person holds is
+ * relayed, never answered; an escalation opens a ticket; and the state is read again just before
+ * the reply is posted (`stillWanted`), so a takeover during answering silences the bot.
  */
 export class ConversationEngine {
   private readonly histories = new Map<string, Turn[]>();
@@ -44,6 +52,17 @@ export class ConversationEngine {
     this.seen.add(key);
     if (this.seen.size > SEEN_LIMIT) this.seen.delete(this.seen.values().next().value as string);
 
+    const desk = this.options.desk;
+    const conversationRef = HandoffDesk.conversationOf(message);
+    if (desk) {
+      const hold = desk.hold(conversationRef);
+      if (hold.state !== "bot") {
+        this.log.info({ platform: message.platform, ref: hold.ticketRef, state: hold.state }, "message relayed to staff, not answered");
+        const ack = desk.userMessage(message, hold);
+        return ack ? { kind: "text", text: ack, stillWanted: () => desk.hold(conversationRef).state === "waiting_human" } : undefined;
+      }
+    }
+
     const allowance = this.options.rateLimiter?.take(`${message.platform}:${message.userId}`) ?? "allowed";
     if (allowance !== "allowed") {
       this.log.warn({ platform: message.platform, userId: message.userId, replied: allowance === "limited" }, "rate limit: message not answered");
@@ -52,18 +71,77 @@ export class ConversationEngine {
 
     const conversation = `${message.platform}:${message.conversationId}:${message.threadId ?? ""}`;
     const history = this.histories.get(conversation) ?? [];
+    // Any bot reply is dropped if a person took the conversation while it was prepared.
+    const stillWanted = desk ? () => desk.hold(conversationRef).state === "bot" : undefined;
+    let answer: AskResult;
     try {
-      const answer = await this.assistant.ask(message.text, history);
-      this.log.info({ platform: message.platform, decision: answer.decision, reason: answer.reason, confidence: Number(answer.confidence.toFixed(3)) }, "turn");
-      // A refused message (empty, unreadable, megabytes long) is no context for the next question.
-      if (answer.reason === "invalid_input") return { kind: "answer", answer };
-      this.histories.delete(conversation);
-      this.histories.set(conversation, [...history, { role: "user" as const, text: message.text }, { role: "assistant" as const, text: answer.text }].slice(-HISTORY_TURNS));
-      if (this.histories.size > CONVERSATION_LIMIT) this.histories.delete(this.histories.keys().next().value as string);
-      return { kind: "answer", answer, question: message.text };
+      answer = await this.assistant.ask(message.text, history);
     } catch (error) {
-      this.log.error({ err: error, platform: message.platform, messageId: message.messageId }, "answering failed: the user got an apology");
-      return { kind: "text", text: failureText(detectLanguage(message.text), this.options.contact) };
+      this.log.error({ err: error, platform: message.platform, messageId: message.messageId }, desk ? "answering failed: a ticket is opened" : "answering failed: the user got an apology");
+      const language = detectLanguage(message.text);
+      if (desk) return this.openTicket(desk, message, { decision: "escalated", reason: "provider_error", language, confidence: 0, citations: [], text: "" }, "provider_error", history);
+      return { kind: "text", text: failureText(language, this.options.contact) };
+    }
+    this.log.info({ platform: message.platform, decision: answer.decision, reason: answer.reason, confidence: Number(answer.confidence.toFixed(3)) }, "turn");
+    // A refused message (empty, unreadable, megabytes long) is no context for the next question.
+    if (answer.reason === "invalid_input") return { kind: "answer", answer, ...(stillWanted ? { stillWanted } : {}) };
+    this.remember(conversation, history, message.text, answer.text);
+    if (desk && answer.decision === "escalated" && (TICKET_REASONS as readonly string[]).includes(answer.reason)) {
+      return this.openTicket(desk, message, answer, answer.reason as TicketReason, history);
+    }
+    return { kind: "answer", answer, question: message.text, ...(stillWanted ? { stillWanted } : {}) };
+  }
+
+  /**
+   * "Talk to a human" under an answer: opens a ticket for the question it answered, unless the
+   * conversation already has one waiting or held; returns what the user is told.
+   */
+  async escalateOnRequest(message: InboundMessage, language: "fr" | "en", answerText: string): Promise<string | undefined> {
+    const desk = this.options.desk;
+    if (!desk) return undefined;
+    const hold = desk.hold(HandoffDesk.conversationOf(message));
+    if (hold.state !== "bot" && hold.ticketRef) {
+      return language === "en" ? `Your request ${hold.ticketRef} is already with the ENSO team.` : `Votre demande ${hold.ticketRef} est déjà entre les mains de l'équipe ENSO.`;
+    }
+    const history: Turn[] = [{ role: "user", text: message.text }, { role: "assistant", text: answerText }];
+    const outbound = await this.openTicket(desk, message, { decision: "escalated", reason: "user_request", language, confidence: 1, citations: [], text: "" }, "user_request", history);
+    return outbound.kind === "answer" ? outbound.answer.text : outbound.text;
+  }
+
+  private remember(conversation: string, history: readonly Turn[], question: string, reply: string): void {
+    this.histories.delete(conversation);
+    this.histories.set(conversation, [...history, { role: "user" as const, text: question }, { role: "assistant" as const, text: reply }].slice(-HISTORY_TURNS));
+    if (this.histories.size > CONVERSATION_LIMIT) this.histories.delete(this.histories.keys().next().value as string);
+  }
+
+  /** Opens a ticket; the reply says why, the reference, who answers and where. */
+  private async openTicket(desk: HandoffDesk, message: InboundMessage, answer: AskResult, reason: TicketReason, history: readonly Turn[]): Promise<OutboundMessage> {
+    let email: string | undefined;
+    try {
+      email = (await message.userProfile?.())?.email || undefined;
+    } catch (error) {
+      this.log.warn({ err: error, platform: message.platform }, "the user's email could not be read; the ticket goes without it");
+    }
+    try {
+      const { ticket, inChat } = desk.escalate({ message, ...(email ? { email } : {}), answer, reason, history });
+      const text = `${escalationLead(answer.language, reason)}
+
+${ticketOpenedText(answer.language, { ref: ticket.ref, inChat, waitMinutes: Math.round(desk.claimTimeoutMs / 60000), ...(email ? { email } : {}), contact: this.options.contact, delivered: desk.delivers })}`;
+      const conversationRef = HandoffDesk.conversationOf(message);
+      return {
+        kind: "answer",
+        answer: { ...answer, text },
+        question: message.text,
+        ticketRef: ticket.ref,
+        // The ticket's own message still goes out if a person claimed it meanwhile.
+        stillWanted: () => {
+          const hold = desk.hold(conversationRef);
+          return hold.state === "bot" || hold.ticketRef === ticket.ref;
+        },
+      };
+    } catch (error) {
+      this.log.error({ err: error, platform: message.platform }, "a ticket could not be opened: the user got the contact route");
+      return { kind: "text", text: failureText(answer.language, this.options.contact) };
     }
   }
 }

@@ -10,6 +10,8 @@ export interface InboundMessage {
   readonly isDirect: boolean;
   readonly mentionsBot: boolean;
   readonly receivedAt: Date;
+  /** The user's profile (email above all) from the platform, asked for only when a ticket is opened. */
+  readonly userProfile?: () => Promise<{ readonly email?: string; readonly name?: string }>;
   /** The platform's own payload, for the channel that made this message and nobody else. */
   readonly raw?: unknown;
 }

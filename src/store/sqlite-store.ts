@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { SqliteTicketStore, ticketMigration } from "./sqlite-ticket-store.js";
 import type { FeedbackRecord, FeedbackValue, Store } from "./store.js";
 
 /**
@@ -28,6 +29,7 @@ const migrations = [
      PRIMARY KEY (platform, message_id)
    );
    CREATE INDEX pending_messages_conversation ON pending_messages (platform, conversation_id, created_at);`,
+  ticketMigration,
 ];
 
 /** How long handled-message ids are kept: far longer than any catch-up window. */
@@ -37,6 +39,7 @@ const HANDLED_RETENTION_MS = 30 * 24 * 3600 * 1000;
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements;
+  readonly tickets: SqliteTicketStore;
 
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -67,6 +70,7 @@ export class SqliteStore implements Store {
       getSetting: this.db.prepare("SELECT value FROM settings WHERE name = ?"),
       setSetting: this.db.prepare("INSERT OR IGNORE INTO settings (name, value) VALUES (?, ?)"),
     };
+    this.tickets = new SqliteTicketStore(this.db);
   }
 
   private migrate(): void {

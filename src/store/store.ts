@@ -1,3 +1,5 @@
+import type { TicketStore } from "./ticket-store.js";
+
 /** A user's verdict on an answer, from the buttons under it. */
 export type FeedbackValue = "useful" | "not_useful" | "human";
 
@@ -42,5 +44,7 @@ export interface Store {
   feedbackFor(platform: string, messageId: string): FeedbackRecord[];
   /** A value kept across restarts (e.g. a generated secret); `create` makes it the first time. */
   setting(name: string, create: () => string): string;
+  /** Tickets, conversation holds and the delivery outbox. */
+  readonly tickets: TicketStore;
   close(): void;
 }

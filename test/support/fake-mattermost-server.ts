@@ -83,6 +83,8 @@ export class FakeMattermostServer {
   readonly requests: string[] = [];
   /** WebSocket connections authenticated, and how many of them resumed an earlier connection. */
   connectionsAccepted = 0;
+  /** PUT /posts/{id}/patch calls (staff card updates). */
+  patches = 0;
   resumedConnections = 0;
   private readonly connections = new Map<string, Connection>();
   private readonly replies = new Map<string, FakePost[]>();
@@ -240,8 +242,8 @@ export class FakeMattermostServer {
   }
 
   /** A slash command, as Mattermost sends it to the command's URL (form-encoded, with its token). */
-  async slashCommand(url: string, token: string, user: FakeUser, channel: FakeChannel, text: string): Promise<{ status: number; body: Record<string, unknown> }> {
-    const form = new URLSearchParams({ channel_id: channel.id, channel_name: channel.name, command: "/enso", response_url: `${this.url}/hooks/commands/${newId()}`, team_domain: this.team.name, team_id: this.team.id, text, token, trigger_id: newId(), user_id: user.id, user_name: user.username });
+  async slashCommand(url: string, token: string, user: FakeUser, channel: FakeChannel, text: string, rootId = ""): Promise<{ status: number; body: Record<string, unknown> }> {
+    const form = new URLSearchParams({ root_id: rootId, channel_id: channel.id, channel_name: channel.name, command: "/enso", response_url: `${this.url}/hooks/commands/${newId()}`, team_domain: this.team.name, team_id: this.team.id, text, token, trigger_id: newId(), user_id: user.id, user_name: user.username });
     const response = await fetch(url, { method: "POST", headers: { Authorization: `Token ${token}`, "Content-Type": "application/x-www-form-urlencoded" }, body: form });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   }
@@ -450,12 +452,32 @@ export class FakeMattermostServer {
         const post = this.createPost(me, { channel_id: channel.id, message: String(body.message ?? ""), root_id: String(body.root_id ?? ""), type: "", props: (body.props ?? {}) as Record<string, unknown>, pending_post_id: String(body.pending_post_id ?? "") });
         return json(201, post);
       }
+      case "GET /channels/:id/members/:id": {
+        const channel = this.channels.get(parts[1] ?? "");
+        if (!channel?.members.has(me.id)) return error(403, "You do not have the appropriate permissions.");
+        return channel.members.has(parts[3] ?? "") ? json(200, { channel_id: channel.id, user_id: parts[3], roles: "channel_user", last_viewed_at: 0, msg_count: 0, mention_count: 0 }) : error(404, "No channel member found for that user ID and channel ID.");
+      }
+      default:
+        if (method === "GET" && parts[0] === "teams" && parts[1] === "name" && parts[3] === "channels" && parts[4] === "name") {
+          const channel = [...this.channels.values()].find((c) => c.name === parts[5] && parts[2] === this.team.name);
+          return channel?.members.has(me.id) ? json(200, channelJson(channel)) : error(404, "Unable to find the channel.");
+        }
+        if (method === "PUT" && parts[0] === "posts" && parts[2] === "patch") {
+          const post = this.posts.get(parts[1] ?? "");
+          if (!post || post.user_id !== me.id) return error(post ? 403 : 404, "Unable to patch the post.");
+          if (typeof body.message === "string") post.message = body.message;
+          if (body.props && typeof body.props === "object") post.props = { ...(body.props as Record<string, unknown>), ...(post.props.from_bot ? { from_bot: "true" } : {}) };
+          post.edit_at = post.update_at = this.now();
+          this.patches++;
+          this.broadcast("post_edited", { post: JSON.stringify(post) }, this.channels.get(post.channel_id));
+          this.changed();
+          return json(200, post);
+        }
+        return error(404, `fake server: no route ${route}`);
       case "GET /posts/:id": {
         const post = this.posts.get(parts[1] ?? "");
         return post ? json(200, stripIntegrations(post)) : error(404, "Unable to find the post.");
       }
-      default:
-        return error(404, `fake server: no route ${route}`);
     }
   }
 }

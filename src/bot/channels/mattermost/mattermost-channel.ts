@@ -29,6 +29,7 @@ interface UnsentReply {
   readonly threadId: string | undefined;
   readonly drafts: readonly PostDraft[];
   nextPart: number;
+  readonly stillWanted?: () => boolean;
 }
 
 export interface MattermostChannelOptions {
@@ -40,6 +41,12 @@ export interface MattermostChannelOptions {
   readonly actionSecret: string;
   /** Reconnection delays; the defaults are Mattermost's own (3 s growing to 5 min). */
   readonly retry?: { readonly minMs: number; readonly maxMs: number; readonly jitterMs: number };
+  /** Handoff: the staff channel's posts go to `onStaffPost`; thread posts of conversations a person holds are relayed even without a mention. */
+  readonly handoff?: {
+    readonly staffChannelId: () => string | undefined;
+    readonly onStaffPost: (post: Post, userName: string) => Promise<void>;
+    readonly isHeld: (conversation: { platform: string; conversationId: string; threadId: string }) => boolean;
+  };
 }
 
 /** What the channel reports on /healthz and `/enso status`. */
@@ -86,6 +93,16 @@ export class MattermostChannel implements ChatChannel {
 
   get status(): MattermostStatus {
     return { connected: this.connected, ...(this.bot ? { bot: this.bot.username } : {}), answered: this.answered, ...(this.lastEventAt ? { lastEventAt: this.lastEventAt.toISOString() } : {}) };
+  }
+
+  /** The bot account's user id, once connected. */
+  get botUserId(): string | undefined {
+    return this.bot?.id;
+  }
+
+  /** A user's username (cached), "" when unknown. */
+  userNameOf(userId: string): Promise<string> {
+    return this.userName(userId);
   }
 
   /** The REST client, for the HTTP handlers of this channel (buttons, slash command). */
@@ -172,11 +189,20 @@ export class MattermostChannel implements ChatChannel {
     const { store, log } = this.options;
     const bot = this.bot;
     if (this.stopped || !bot || !this.onMessage || this.inFlight.has(post.id) || this.unsent.has(post.id) || store.isHandled("mattermost", post.id)) return;
+    const handoff = this.options.handoff;
+    if (handoff && channel.id === handoff.staffChannelId()) {
+      await this.considerStaffPost(post, channel);
+      return;
+    }
     if (!this.isAllowed(channel)) {
       store.advancePosition("mattermost", channel.id, post.create_at);
       return;
     }
-    const verdict = toInboundMessage(post, channel, bot, this.userNames.get(post.user_id) ?? "", mentions);
+    let verdict = toInboundMessage(post, channel, bot, this.userNames.get(post.user_id) ?? "", mentions);
+    // In a channel thread a person has taken over, the user no longer needs to mention the bot.
+    if ("ignore" in verdict && verdict.ignore === "not_addressed" && post.root_id && handoff?.isHeld({ platform: "mattermost", conversationId: channel.id, threadId: post.root_id })) {
+      verdict = toInboundMessage(post, channel, bot, this.userNames.get(post.user_id) ?? "", [bot.id]);
+    }
     if ("ignore" in verdict) {
       log.debug({ postId: post.id, reason: verdict.ignore }, "post ignored");
       store.advancePosition("mattermost", channel.id, post.create_at);
@@ -187,7 +213,8 @@ export class MattermostChannel implements ChatChannel {
     store.addPending("mattermost", channel.id, post.id, post.create_at);
     const stopTyping = this.showTyping(channel.id, verdict.answer.threadId ?? "");
     try {
-      const message = verdict.answer.userName ? verdict.answer : { ...verdict.answer, userName: await this.userName(post.user_id) };
+      const named = verdict.answer.userName ? verdict.answer : { ...verdict.answer, userName: await this.userName(post.user_id) };
+      const message = { ...named, userProfile: () => this.userProfile(post.user_id) };
       const outbound = await this.onMessage(message);
       if (!outbound) {
         // Deliberately unanswered (a rate-limited user already warned): not to be answered later either.
@@ -195,7 +222,7 @@ export class MattermostChannel implements ChatChannel {
         return;
       }
       const drafts = renderForMattermost(outbound, { maxChars: this.options.config.maxPostChars, actionUrl: this.options.actionUrl, secret: this.options.actionSecret, questionPostId: post.id });
-      const reply: UnsentReply = { post, channel, threadId: verdict.answer.threadId, drafts, nextPart: Math.min(firstPart, drafts.length - 1) };
+      const reply: UnsentReply = { post, channel, threadId: verdict.answer.threadId, drafts, nextPart: Math.min(firstPart, drafts.length - 1), ...(outbound.stillWanted ? { stillWanted: outbound.stillWanted } : {}) };
       this.unsent.set(post.id, reply);
       await this.send(reply);
     } catch (error) {
@@ -212,6 +239,11 @@ export class MattermostChannel implements ChatChannel {
     for (; reply.nextPart < drafts.length; reply.nextPart++) {
       const i = reply.nextPart;
       const draft = drafts[i] as PostDraft;
+      if (reply.stillWanted && !reply.stillWanted()) {
+        // A person took the conversation over while the answer was prepared: the bot stays silent.
+        this.options.log.info({ postId: post.id }, "reply dropped: a person holds the conversation now");
+        break;
+      }
       await this.client.createPost({
         channel_id: post.channel_id,
         root_id: reply.threadId ?? "",
@@ -233,6 +265,32 @@ export class MattermostChannel implements ChatChannel {
     send();
     const timer = setInterval(send, TYPING_EVERY_MS);
     return () => clearInterval(timer);
+  }
+
+  /** A post in the staff channel: a reply in a ticket's thread goes to the handoff desk, once. */
+  private async considerStaffPost(post: Post, channel: ChannelInfo): Promise<void> {
+    const { store, log, handoff } = this.options;
+    const isPerson = post.user_id !== this.bot?.id && !post.type && post.delete_at === 0 && post.props?.from_bot !== "true" && post.props?.from_webhook !== "true";
+    if (handoff && isPerson && post.root_id && !store.isHandled("mattermost", post.id)) {
+      this.inFlight.add(post.id);
+      try {
+        await handoff.onStaffPost(post, await this.userName(post.user_id));
+      } catch (error) {
+        log.error({ err: error, postId: post.id }, "a staff reply could not be handled; it is read again at the next catch-up");
+        return;
+      } finally {
+        this.inFlight.delete(post.id);
+      }
+    }
+    store.markHandled("mattermost", post.id);
+    store.advancePosition("mattermost", channel.id, post.create_at);
+  }
+
+  /** The user's email and full name, for tickets (empty when the server hides them from the bot). */
+  async userProfile(userId: string): Promise<{ email?: string; name?: string }> {
+    const user = (await this.client.getUser(userId)) as UserProfile;
+    const name = [user.first_name, user.last_name].filter(Boolean).join(" ");
+    return { ...(user.email ? { email: user.email } : {}), ...(name ? { name } : {}) };
   }
 
   /** Starts a catch-up; one asked for while another runs runs again right after it. */
@@ -369,7 +427,7 @@ export class MattermostChannel implements ChatChannel {
 
   /** Direct and group messages are always allowed; the allow-lists restrict team channels. */
   private isAllowed(channel: ChannelInfo): boolean {
-    if (channel.type === "D" || channel.type === "G") return true;
+    if (channel.type === "D" || channel.type === "G" || channel.id === this.options.handoff?.staffChannelId()) return true;
     if (this.allowedTeamIds && !this.allowedTeamIds.has(channel.teamId)) return false;
     const channels = this.options.config.channels;
     return channels.length === 0 || channels.includes(channel.id) || channels.includes(channel.name);

@@ -43,7 +43,8 @@ export function renderForMattermost(
 ): PostDraft[] {
   const text = neutralizeMentions(outbound.kind === "text" ? outbound.text : outbound.answer.text);
   const parts = splitMessage(text, options.maxChars);
-  if (outbound.kind === "text" || outbound.answer.reason === "invalid_input") return parts.map((message) => ({ message }));
+  // No buttons under a refusal, nor under a ticket's message (a person answers next).
+  if (outbound.kind === "text" || outbound.answer.reason === "invalid_input" || outbound.ticketRef) return parts.map((message) => ({ message }));
   const { answer } = outbound;
   const context = (action: FeedbackValue): ActionContext => ({ action, secret: options.secret, lang: answer.language, question_post_id: options.questionPostId, cited: answer.citations.map((c) => c.id).join(",") });
   const buttons = (Object.keys(labels[answer.language]) as FeedbackValue[]).map((action) => ({

@@ -1,0 +1,260 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import type { Turn } from "../answer/answer.js";
+import type { Contact } from "../answer/contact.js";
+import type { AskResult } from "../answer/ask-question.js";
+import type { InboundMessage } from "../bot/inbound-message.js";
+import type { ConversationHold, OutboxDraft, OutboxItem, TicketStore } from "../store/ticket-store.js";
+import { claimedText, claimTimeoutText, releasedText, resolvedText, staffSaysText, waitingAckText } from "./handoff-messages.js";
+import type { Outbox } from "./outbox.js";
+import { withinStaffHours, type StaffHours } from "./staff-hours.js";
+import type { ChatNote, FollowUp } from "./ticket-sink.js";
+import { assigneeName, newTicketReference, type ConversationRef, type Ticket, type TicketReason } from "./ticket.js";
+
+/** The staff channel's sink: a card per ticket (create), then thread posts and card updates. */
+export const STAFF_SINK = "staff";
+/** The user's chat on a platform: "chat:mattermost", "chat:teams". */
+export const chatSink = (platform: string) => `chat:${platform}`;
+
+/** What the staff sink is asked to do after the card: refresh it, or post in its thread. */
+export type StaffNote = { readonly card: true } | { readonly text: string };
+
+export interface StaffMember {
+  readonly id: string;
+  readonly name: string;
+}
+
+export interface HandoffOptions {
+  readonly site: string;
+  /** How long an open ticket waits for a claim in chat before the user is told "by email". */
+  readonly claimTimeoutMs: number;
+  /** When staff watch the chat; absent: whenever the staff channel is configured. */
+  readonly staffHours?: StaffHours;
+  readonly contact: Contact;
+  /** How many turns of the conversation go into a ticket. */
+  readonly transcriptTurns?: number;
+}
+
+export type ActionResult = { readonly ok: true; readonly ticket: Ticket } | { readonly ok: false; readonly message: string };
+
+const BOT = "ENSO assistant";
+
+/**
+ * Tickets and takeover: opens a ticket when the assistant escalates, moves the conversation through
+ * bot -> waiting_human -> human -> bot, relays messages both ways while a person holds it, and
+ * queues every delivery (staff card, helpdesks, mail, messages to the user) in the outbox, in the
+ * same transaction as the state change that causes it.
+ */
+export class HandoffDesk {
+  constructor(
+    private readonly store: TicketStore,
+    private readonly outbox: Outbox,
+    private readonly log: Logger,
+    private readonly options: HandoffOptions,
+  ) {}
+
+  get claimTimeoutMs(): number {
+    return this.options.claimTimeoutMs;
+  }
+
+  private get staffRoom(): boolean {
+    return this.outbox.sinkNames.includes(STAFF_SINK);
+  }
+
+  /** The helpdesks, mailboxes and webhooks (every sink but the staff channel and the chats). */
+  private get external(): string[] {
+    return this.outbox.sinkNames.filter((name) => name !== STAFF_SINK && !name.startsWith("chat:"));
+  }
+
+  static conversationOf(message: Pick<InboundMessage, "platform" | "conversationId" | "threadId">): ConversationRef {
+    return { platform: message.platform, conversationId: message.conversationId, threadId: message.threadId ?? "" };
+  }
+
+  hold(conversation: ConversationRef): ConversationHold {
+    return this.store.hold(conversation);
+  }
+
+  ticket(ref: string): Ticket | undefined {
+    return this.store.get(ref);
+  }
+
+  byCard(cardId: string): Ticket | undefined {
+    return this.store.byCard(cardId);
+  }
+
+  /** True when a person can take the conversation over in chat now. */
+  staffAround(at = new Date()): boolean {
+    return this.staffRoom && (!this.options.staffHours || withinStaffHours(this.options.staffHours, at));
+  }
+
+  /** True when the ticket reaches people by some route other than this database. */
+  get delivers(): boolean {
+    return this.staffRoom || this.external.length > 0;
+  }
+
+  /** Opens a ticket for an escalated answer and queues its deliveries; returns it with where the user will be answered. */
+  escalate(input: { message: InboundMessage; email?: string; answer: Pick<AskResult, "language" | "search">; reason: TicketReason; history: readonly Turn[] }): { ticket: Ticket; inChat: boolean } {
+    const { message, answer } = input;
+    const now = new Date();
+    const turns = this.options.transcriptTurns ?? 6;
+    const ticket: Ticket = {
+      ref: newTicketReference(now),
+      createdAt: now,
+      updatedAt: now,
+      user: { id: message.userId, name: message.userName, ...(input.email ? { email: input.email } : {}) },
+      conversation: HandoffDesk.conversationOf(message),
+      site: this.options.site,
+      reason: input.reason,
+      language: answer.language,
+      question: message.text,
+      transcript: input.history.slice(-turns).map((turn) => ({ role: turn.role, text: turn.text })),
+      passages: (answer.search?.hits ?? []).slice(0, 5).map((hit) => ({
+        id: hit.chunk.entryId,
+        title: hit.chunk.title,
+        source: hit.chunk.document,
+        ...(hit.chunk.url ? { url: hit.chunk.url } : {}),
+        bm25: hit.scores.bm25,
+        vector: hit.scores.vector,
+        coverage: hit.scores.coverage,
+      })),
+      status: "open",
+    };
+    const inChat = this.staffAround(now);
+    const deliveries = [...(this.staffRoom ? [STAFF_SINK] : []), ...this.external].map((sink): OutboxDraft => ({ key: `${ticket.ref}.${sink}.create`, sink, ref: ticket.ref, kind: "create" }));
+    this.store.open(ticket, inChat ? "waiting_human" : "bot", deliveries, new Date(now.getTime() + this.options.claimTimeoutMs));
+    this.log.info({ ref: ticket.ref, reason: ticket.reason, platform: ticket.conversation.platform, inChat, sinks: deliveries.map((d) => d.sink) }, "ticket opened");
+    this.outbox.kick();
+    return { ticket, inChat };
+  }
+
+  /**
+   * A user message while a ticket holds the conversation: relayed to the ticket's staff thread (and,
+   * while nobody has claimed it, to the helpdesks as new information). Returns the reply the user
+   * gets, if any: only the first message while waiting is acknowledged.
+   */
+  userMessage(message: InboundMessage, hold: ConversationHold): string | undefined {
+    const ticket = hold.ticketRef ? this.store.get(hold.ticketRef) : undefined;
+    if (!ticket) return undefined;
+    const at = new Date();
+    const followUp: FollowUp = { kind: "user_message", author: message.userName || message.userId, text: message.text, at: at.toISOString() };
+    const deliveries: OutboxDraft[] = [];
+    // Keyed by the message: the same message relayed twice (a catch-up after a crash) is queued once.
+    if (this.staffRoom) deliveries.push(this.draft(ticket, STAFF_SINK, { text: `**${message.userName || message.userId}** : ${message.text}` } satisfies StaffNote, message.messageId));
+    if (hold.state === "waiting_human") for (const sink of this.external) deliveries.push(this.draft(ticket, sink, followUp, message.messageId));
+    const acknowledged = this.store.events(ticket.ref).some((event) => event.kind === "user_message");
+    this.store.record(ticket.ref, { at, actor: `${message.userId}|${message.userName}`, kind: "user_message", detail: message.text }, deliveries);
+    this.outbox.kick();
+    return hold.state === "waiting_human" && !acknowledged ? waitingAckText(ticket.language, ticket.ref) : undefined;
+  }
+
+  claim(ref: string, staff: StaffMember): ActionResult {
+    const ticket = this.store.get(ref);
+    if (!ticket) return { ok: false, message: `Demande ${ref} introuvable.` };
+    const result = this.store.claim(ref, `${staff.id}|${staff.name}`, [
+      this.draft(ticket, chatSink(ticket.conversation.platform), { text: claimedText(ticket.language, ref, staff.name) } satisfies ChatNote),
+      ...this.cardAndNotes(ticket, `Pris en charge par ${staff.name}.`),
+      ...this.external.map((sink) => this.draft(ticket, sink, { kind: "claimed", author: staff.name, text: `Pris en charge dans le chat par ${staff.name}.`, at: new Date().toISOString() } satisfies FollowUp)),
+    ]);
+    this.outbox.kick();
+    if (result.ok) {
+      this.log.info({ ref }, "ticket claimed");
+      return { ok: true, ticket: result.ticket };
+    }
+    const current = result.ticket;
+    const message =
+      current?.status === "claimed" ? `Déjà pris en charge par ${assigneeName(current.assignee)}.` : current?.status === "resolved" ? `La demande ${ref} est déjà résolue.` : `La demande ${ref} ne peut pas être prise en charge.`;
+    return { ok: false, message };
+  }
+
+  /** A staff message in the ticket's thread: relayed to the user when a person holds the conversation. */
+  staffReply(ref: string, staff: StaffMember, text: string, messageId?: string): ActionResult {
+    let ticket = this.store.get(ref);
+    if (!ticket) return { ok: false, message: `Demande ${ref} introuvable.` };
+    // Answering in the thread of an unclaimed ticket takes it.
+    if (ticket.status === "open") {
+      const claimed = this.claim(ref, staff);
+      if (claimed.ok) ticket = claimed.ticket;
+    }
+    const hold = this.store.hold(ticket.conversation);
+    if (hold.ticketRef !== ref || hold.state !== "human") {
+      return { ok: false, message: `Message non transmis : la conversation de la demande ${ref} n'est pas (ou plus) entre les mains de l'équipe. Répondez par courriel, ou reprenez-la avec « Prendre en charge ».` };
+    }
+    const at = new Date();
+    this.store.record(ref, { at, actor: `${staff.id}|${staff.name}`, kind: "staff_reply", detail: text }, [this.draft(ticket, chatSink(ticket.conversation.platform), { text: staffSaysText(staff.name, text) } satisfies ChatNote, messageId)]);
+    this.outbox.kick();
+    return { ok: true, ticket };
+  }
+
+  release(ref: string, staff: StaffMember): ActionResult {
+    const ticket = this.store.get(ref);
+    if (!ticket) return { ok: false, message: `Demande ${ref} introuvable.` };
+    const released = this.store.release(ref, `${staff.id}|${staff.name}`, [
+      this.draft(ticket, chatSink(ticket.conversation.platform), { text: releasedText(ticket.language, ref) } satisfies ChatNote),
+      ...this.cardAndNotes(ticket, `Conversation rendue à l'assistant par ${staff.name}.`),
+      ...this.external.map((sink) => this.draft(ticket, sink, { kind: "released", author: staff.name, text: this.chatTranscript(ref), at: new Date().toISOString() } satisfies FollowUp)),
+    ]);
+    this.outbox.kick();
+    if (!released) return { ok: false, message: `La conversation de la demande ${ref} est déjà avec l'assistant.` };
+    this.log.info({ ref }, "conversation released to the bot");
+    return { ok: true, ticket: released };
+  }
+
+  resolve(ref: string, staff: StaffMember): ActionResult {
+    const ticket = this.store.get(ref);
+    if (!ticket) return { ok: false, message: `Demande ${ref} introuvable.` };
+    const resolved = this.store.resolve(ref, `${staff.id}|${staff.name}`, [
+      this.draft(ticket, chatSink(ticket.conversation.platform), { text: resolvedText(ticket.language, ref), askFeedback: true } satisfies ChatNote),
+      ...this.cardAndNotes(ticket, `Résolu par ${staff.name}.`),
+      ...this.external.map((sink) => this.draft(ticket, sink, { kind: "resolved", author: staff.name, text: this.chatTranscript(ref), at: new Date().toISOString() } satisfies FollowUp)),
+    ]);
+    this.outbox.kick();
+    if (!resolved) return { ok: false, message: `La demande ${ref} est déjà résolue.` };
+    this.log.info({ ref }, "ticket resolved");
+    return { ok: true, ticket: resolved };
+  }
+
+  /** Tells users whose ticket nobody claimed in time that the answer will come by email. */
+  sweep(now = new Date()): number {
+    let told = 0;
+    for (const ticket of this.store.overdueClaims(now)) {
+      const done = this.store.claimTimedOut(ticket.ref, [
+        this.draft(ticket, chatSink(ticket.conversation.platform), { text: claimTimeoutText(ticket.language, ticket.ref, ticket.user.email, this.options.contact) } satisfies ChatNote),
+        ...this.cardAndNotes(ticket, `Personne n'a pris la demande en charge en ${Math.round(this.options.claimTimeoutMs / 60000)} min : la personne attend une réponse par courriel.`),
+        ...this.external.map((sink) => this.draft(ticket, sink, { kind: "claim_timeout", author: BOT, text: "Personne n'a pris la demande en charge dans le chat : merci de répondre par courriel.", at: now.toISOString() } satisfies FollowUp)),
+      ]);
+      if (done) told++;
+    }
+    if (told > 0) {
+      this.log.info({ tickets: told }, "claim timeout: users told the answer will come by email");
+      this.outbox.kick();
+    }
+    return told;
+  }
+
+  /** A delivery given up: recorded on the ticket and, unless the staff channel is what failed, posted there. */
+  reportFailure(item: OutboxItem, error: string): void {
+    const ticket = this.store.get(item.ref);
+    if (!ticket) return;
+    const deliveries = item.sink === STAFF_SINK || !this.staffRoom ? [] : [this.draft(ticket, STAFF_SINK, { text: `⚠️ La transmission de la demande ${ticket.ref} vers « ${item.sink} » a échoué et ne sera pas retentée : ${error}. Merci de la traiter à la main (\`enso tickets show ${ticket.ref}\`).` } satisfies StaffNote)];
+    this.store.record(ticket.ref, { at: new Date(), actor: "bot", kind: "delivery_failed", detail: `${item.sink}: ${error}` }, deliveries);
+    this.outbox.kick();
+  }
+
+  /** The chat between the user and staff since the ticket opened, for the helpdesk's record. */
+  private chatTranscript(ref: string): string {
+    const lines = this.store
+      .events(ref)
+      .filter((event) => event.kind === "user_message" || event.kind === "staff_reply")
+      .map((event) => `[${event.at.toISOString()}] ${event.kind === "staff_reply" ? assigneeName(event.actor) : `${assigneeName(event.actor)} (personne)`} : ${event.detail ?? ""}`);
+    return lines.length > 0 ? `Échanges dans le chat :\n${lines.join("\n")}` : "Aucun échange dans le chat.";
+  }
+
+  private cardAndNotes(ticket: Ticket, note: string): OutboxDraft[] {
+    if (!this.staffRoom) return [];
+    return [this.draft(ticket, STAFF_SINK, { card: true } satisfies StaffNote), this.draft(ticket, STAFF_SINK, { text: note } satisfies StaffNote)];
+  }
+
+  private draft(ticket: Ticket, sink: string, payload: unknown, sourceId?: string): OutboxDraft {
+    return { key: `${ticket.ref}.${sink}.${sourceId ?? randomUUID()}`, sink, ref: ticket.ref, kind: "follow_up", payload };
+  }
+}

@@ -1,0 +1,150 @@
+import type { Logger } from "pino";
+import type { OutboxItem, TicketStore } from "../store/ticket-store.js";
+import { SinkError, type TicketSink } from "./ticket-sink.js";
+
+export interface OutboxSettings {
+  /** First retry delay; each failure doubles it, up to maxDelayMs, with ±20 % jitter. */
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Attempts before a transient failure is treated as permanent and reported. */
+  readonly maxAttempts: number;
+  /** Deliveries running at once (each (sink, ticket) pair stays sequential). */
+  readonly concurrency: number;
+}
+
+export const defaultOutboxSettings: OutboxSettings = { baseDelayMs: 5000, maxDelayMs: 3600_000, maxAttempts: 16, concurrency: 4 };
+
+/** Told when a delivery is given up, so that a person handles the ticket by hand. */
+export type DeliveryFailureHandler = (item: OutboxItem, error: string, abandoned: number) => void;
+
+/**
+ * Delivers what the ticket store's outbox holds, in order per (sink, ticket), with exponential
+ * backoff. Nothing is lost: an item leaves the outbox only once its sink said it landed, or when it
+ * is given up (permanent error, or too many attempts), which is reported. Nothing twice: items are
+ * keyed, and sinks are idempotent (a create retried after a crash finds the ticket it made).
+ */
+export class Outbox {
+  private readonly sinks = new Map<string, TicketSink>();
+  private readonly busy = new Set<string>();
+  private readonly running = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = true;
+  private onFailure: DeliveryFailureHandler = () => {};
+
+  constructor(
+    private readonly store: TicketStore,
+    sinks: readonly TicketSink[],
+    private readonly log: Logger,
+    private readonly settings: OutboxSettings = defaultOutboxSettings,
+  ) {
+    for (const sink of sinks) this.sinks.set(sink.name, sink);
+  }
+
+  get sinkNames(): string[] {
+    return [...this.sinks.keys()];
+  }
+
+  addSink(sink: TicketSink): void {
+    this.sinks.set(sink.name, sink);
+  }
+
+  setFailureHandler(handler: DeliveryFailureHandler): void {
+    this.onFailure = handler;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.kick();
+  }
+
+  /** Stops taking new items and waits for those under way. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  /** Looks for due items now (called after each enqueue, so that a delivery does not wait for a poll). */
+  kick(): void {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const free = this.settings.concurrency - this.running.size;
+    if (free > 0) {
+      for (const item of this.store.due(new Date(), free + this.busy.size)) {
+        if (this.running.size >= this.settings.concurrency) break;
+        const group = `${item.sink}\u0000${item.ref}`;
+        if (this.busy.has(group)) continue;
+        this.busy.add(group);
+        const run = this.deliver(item).finally(() => {
+          this.busy.delete(group);
+          this.running.delete(run);
+          this.kick();
+        });
+        this.running.add(run);
+      }
+    }
+    if (this.running.size === 0) this.sleepUntilDue();
+  }
+
+  /** Resolves once nothing is due now and nothing is under way (tests, benchmark). */
+  async idle(): Promise<void> {
+    for (;;) {
+      if (this.running.size > 0) await Promise.allSettled([...this.running]);
+      else if (!this.stopped && this.store.due(new Date(), 1).length > 0) this.kick();
+      else return;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private sleepUntilDue(): void {
+    const next = this.store.nextDue();
+    if (!next) return;
+    // Woken at least every minute: another process (the CLI) may have queued something.
+    const wait = Math.max(10, Math.min(60_000, next.getTime() - Date.now()));
+    this.timer = setTimeout(() => this.kick(), wait);
+    this.timer.unref();
+  }
+
+  private async deliver(item: OutboxItem): Promise<void> {
+    const sink = this.sinks.get(item.sink);
+    const ticket = this.store.get(item.ref);
+    if (!sink || !ticket) {
+      this.fail(item, sink ? `ticket ${item.ref} not found` : `no sink "${item.sink}" is configured any more`);
+      return;
+    }
+    const started = Date.now();
+    try {
+      const externalId = this.store.externalId(item.sink, item.ref);
+      const context = { key: item.key, ...(externalId ? { externalId } : {}) };
+      if (item.kind === "create") {
+        const result = await sink.create(ticket, context);
+        this.store.delivered(item.id, result.externalId);
+      } else {
+        await sink.followUp(ticket, item.payload, context);
+        this.store.delivered(item.id);
+      }
+      this.log.info({ sink: item.sink, ref: item.ref, kind: item.kind, attempts: item.attempts + 1, ms: Date.now() - started, waitedMs: started - item.createdAt.getTime() }, "ticket delivery done");
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const permanent = error instanceof SinkError ? error.permanent : false;
+      if (permanent || item.attempts + 1 >= this.settings.maxAttempts) {
+        this.fail(item, permanent ? message : `${message} (gave up after ${item.attempts + 1} attempts)`);
+        return;
+      }
+      const delay = Math.min(this.settings.maxDelayMs, this.settings.baseDelayMs * 2 ** item.attempts) * (0.8 + Math.random() * 0.4);
+      this.store.retryLater(item.id, new Date(Date.now() + delay), message);
+      this.log.warn({ sink: item.sink, ref: item.ref, kind: item.kind, attempts: item.attempts + 1, retryInMs: Math.round(delay), error: message }, "ticket delivery failed; retrying later");
+    }
+  }
+
+  private fail(item: OutboxItem, error: string): void {
+    const abandoned = this.store.giveUp(item.id, error);
+    this.log.error({ sink: item.sink, ref: item.ref, kind: item.kind, error, abandoned }, "ticket delivery given up: staff are told");
+    try {
+      this.onFailure(item, error, abandoned);
+    } catch (failure) {
+      this.log.error({ err: failure }, "could not report a failed delivery");
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import type { ConversationRef, ConversationState, Ticket, TicketEvent, TicketStatus } from "../handoff/ticket.js";
+
+/** Who holds a conversation now, and for which ticket. */
+export interface ConversationHold {
+  readonly state: ConversationState;
+  readonly ticketRef?: string;
+}
+
+/** A delivery waiting in the outbox: a ticket to create on a system, or a follow-up to it. */
+export interface OutboxItem {
+  readonly id: number;
+  /** The idempotency key: unique, also handed to the system where it takes one. */
+  readonly key: string;
+  readonly sink: string;
+  readonly ref: string;
+  readonly kind: "create" | "follow_up";
+  readonly payload: unknown;
+  readonly attempts: number;
+  readonly createdAt: Date;
+}
+
+export interface OutboxDraft {
+  readonly key: string;
+  readonly sink: string;
+  readonly ref: string;
+  readonly kind: "create" | "follow_up";
+  readonly payload?: unknown;
+}
+
+export type ClaimResult = { readonly ok: true; readonly ticket: Ticket } | { readonly ok: false; readonly ticket: Ticket | undefined };
+
+/**
+ * Tickets, conversation holds and the outbox, in one store so that a ticket and its deliveries are
+ * written in one transaction: an escalation is never recorded without its deliveries, or the reverse.
+ */
+export interface TicketStore {
+  /** Records a new ticket, its first event, the conversation's new state and the deliveries to make. */
+  open(ticket: Ticket, state: ConversationState, deliveries: readonly OutboxDraft[], claimDeadline?: Date): void;
+  get(ref: string): Ticket | undefined;
+  byCard(cardId: string): Ticket | undefined;
+  list(filter?: { status?: TicketStatus; limit?: number }): Ticket[];
+  events(ref: string): TicketEvent[];
+  hold(conversation: ConversationRef): ConversationHold;
+  /** The first claim of an open ticket wins; the conversation moves to "human". */
+  claim(ref: string, assignee: string, deliveries: readonly OutboxDraft[]): ClaimResult;
+  /** Gives the conversation back to the bot (the ticket keeps its status and assignee). */
+  release(ref: string, actor: string, deliveries: readonly OutboxDraft[]): Ticket | undefined;
+  /** Closes the ticket; its conversation, if still held for it, goes back to the bot. */
+  resolve(ref: string, actor: string, deliveries: readonly OutboxDraft[]): Ticket | undefined;
+  /** Open tickets still waiting for a claim past their deadline, told to nobody yet. */
+  overdueClaims(now: Date): Ticket[];
+  /** The claim deadline passed: the conversation goes back to the bot, the ticket stays open. */
+  claimTimedOut(ref: string, deliveries: readonly OutboxDraft[]): boolean;
+  setCard(ref: string, cardId: string): void;
+  /** Adds an event and, in the same transaction, the deliveries it causes. */
+  record(ref: string, event: TicketEvent, deliveries?: readonly OutboxDraft[]): void;
+
+  /** Outbox: the oldest due item of each (sink, ticket) pair, so that each ticket's deliveries stay in order. */
+  due(now: Date, limit: number): OutboxItem[];
+  delivered(id: number, externalId?: string): void;
+  retryLater(id: number, at: Date, error: string): void;
+  /** Gives up on an item and on every later item of its (sink, ticket): they cannot land without it. */
+  giveUp(id: number, error: string): number;
+  /** The system's own id for a ticket created through a sink (RT ticket number, GLPI id...). */
+  externalId(sink: string, ref: string): string | undefined;
+  /** The next time an item is due, to sleep until then. */
+  nextDue(): Date | undefined;
+  outboxCounts(): { pending: number; failed: number };
+}
