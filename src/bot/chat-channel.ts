@@ -8,6 +8,8 @@ export type OutboundMessage = ({ kind: "text"; text: string } | { kind: "answer"
    * the answer was being prepared, and the reply must then not be posted.
    */
   stillWanted?: () => boolean;
+  /** Called when the reply was dropped for that reason: the message then goes to the person instead. */
+  dropped?: () => void;
 };
 
 /**

@@ -73,6 +73,9 @@ export class ConversationEngine {
     const history = this.histories.get(conversation) ?? [];
     // Any bot reply is dropped if a person took the conversation while it was prepared.
     const stillWanted = desk ? () => desk.hold(conversationRef).state === "bot" : undefined;
+    // ...and the question then goes to the person who took it, not nowhere.
+    const dropped = desk ? () => void desk.userMessage(message, desk.hold(conversationRef)) : undefined;
+    const guard = stillWanted && dropped ? { stillWanted, dropped } : {};
     let answer: AskResult;
     try {
       answer = await this.assistant.ask(message.text, history);
@@ -84,12 +87,12 @@ export class ConversationEngine {
     }
     this.log.info({ platform: message.platform, decision: answer.decision, reason: answer.reason, confidence: Number(answer.confidence.toFixed(3)) }, "turn");
     // A refused message (empty, unreadable, megabytes long) is no context for the next question.
-    if (answer.reason === "invalid_input") return { kind: "answer", answer, ...(stillWanted ? { stillWanted } : {}) };
+    if (answer.reason === "invalid_input") return { kind: "answer", answer, ...guard };
     this.remember(conversation, history, message.text, answer.text);
     if (desk && answer.decision === "escalated" && (TICKET_REASONS as readonly string[]).includes(answer.reason)) {
       return this.openTicket(desk, message, answer, answer.reason as TicketReason, history);
     }
-    return { kind: "answer", answer, question: message.text, ...(stillWanted ? { stillWanted } : {}) };
+    return { kind: "answer", answer, question: message.text, ...guard };
   }
 
   /**

@@ -30,6 +30,7 @@ interface UnsentReply {
   readonly drafts: readonly PostDraft[];
   nextPart: number;
   readonly stillWanted?: () => boolean;
+  readonly dropped?: () => void;
 }
 
 export interface MattermostChannelOptions {
@@ -222,7 +223,7 @@ export class MattermostChannel implements ChatChannel {
         return;
       }
       const drafts = renderForMattermost(outbound, { maxChars: this.options.config.maxPostChars, actionUrl: this.options.actionUrl, secret: this.options.actionSecret, questionPostId: post.id });
-      const reply: UnsentReply = { post, channel, threadId: verdict.answer.threadId, drafts, nextPart: Math.min(firstPart, drafts.length - 1), ...(outbound.stillWanted ? { stillWanted: outbound.stillWanted } : {}) };
+      const reply: UnsentReply = { post, channel, threadId: verdict.answer.threadId, drafts, nextPart: Math.min(firstPart, drafts.length - 1), ...(outbound.stillWanted ? { stillWanted: outbound.stillWanted } : {}), ...(outbound.dropped ? { dropped: outbound.dropped } : {}) };
       this.unsent.set(post.id, reply);
       await this.send(reply);
     } catch (error) {
@@ -242,6 +243,7 @@ export class MattermostChannel implements ChatChannel {
       if (reply.stillWanted && !reply.stillWanted()) {
         // A person took the conversation over while the answer was prepared: the bot stays silent.
         this.options.log.info({ postId: post.id }, "reply dropped: a person holds the conversation now");
+        if (i === 0) reply.dropped?.();
         break;
       }
       await this.client.createPost({
