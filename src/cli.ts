@@ -13,6 +13,7 @@ import { readEvalCases } from "./evaluation/eval-case.js";
 import { formatReport } from "./evaluation/format-report.js";
 import { runEval } from "./evaluation/run-eval.js";
 import { scoreEval } from "./evaluation/score-eval.js";
+import { registerTicketsCommand } from "./handoff/tickets-command.js";
 import { createLogger, type Logger } from "./logger.js";
 import { startServices } from "./start-services.js";
 
@@ -129,6 +130,8 @@ const chat = async () => {
   process.once("SIGINT", () => void channel.stop().then(() => process.exit(0)));
   await channel.start((message) => engine.handle(message));
 };
+
+registerTicketsCommand(program, context);
 
 program.command("chat").description("talk with the assistant in this terminal").action(chat);
 program.command("start").description("start the assistant on the configured channels (the terminal chat when none is configured)").action(start);

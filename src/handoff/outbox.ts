@@ -99,9 +99,8 @@ export class Outbox {
 
   private sleepUntilDue(): void {
     const next = this.store.nextDue();
-    if (!next) return;
-    // Woken at least every minute: another process (the CLI) may have queued something.
-    const wait = Math.max(10, Math.min(60_000, next.getTime() - Date.now()));
+    // Woken at least every 30 s: another process (`enso tickets close`) may have queued something.
+    const wait = next ? Math.max(10, Math.min(30_000, next.getTime() - Date.now())) : 30_000;
     this.timer = setTimeout(() => this.kick(), wait);
     this.timer.unref();
   }

@@ -105,6 +105,7 @@ export class SqliteTicketStore implements TicketStore {
       giveUp: p("UPDATE outbox SET status = 'failed', attempts = attempts + (id = @id), last_error = @error, done_at = @now WHERE status = 'pending' AND sink = @sink AND ref = @ref AND id >= @id"),
       externalId: p("SELECT external_id FROM outbox WHERE sink = ? AND ref = ? AND kind = 'create' AND status = 'delivered'"),
       nextDue: p("SELECT min(next_attempt_at) AS at FROM outbox WHERE status = 'pending'"),
+      deliveries: p("SELECT sink, kind, status, attempts, last_error FROM outbox WHERE ref = ? ORDER BY id"),
       counts: p("SELECT sum(status = 'pending') AS pending, sum(status = 'failed') AS failed FROM outbox"),
     };
   }
@@ -263,6 +264,11 @@ export class SqliteTicketStore implements TicketStore {
   nextDue(): Date | undefined {
     const at = (this.s.nextDue.get() as { at: number | null }).at;
     return at === null ? undefined : new Date(at);
+  }
+
+  deliveries(ref: string): { sink: string; kind: string; status: string; attempts: number; lastError?: string }[] {
+    const rows = this.s.deliveries.all(ref) as { sink: string; kind: string; status: string; attempts: number; last_error: string | null }[];
+    return rows.map((row) => ({ sink: row.sink, kind: row.kind, status: row.status, attempts: row.attempts, ...(row.last_error ? { lastError: row.last_error } : {}) }));
   }
 
   outboxCounts(): { pending: number; failed: number } {

@@ -66,4 +66,6 @@ export interface TicketStore {
   /** The next time an item is due, to sleep until then. */
   nextDue(): Date | undefined;
   outboxCounts(): { pending: number; failed: number };
+  /** A ticket's deliveries and where each stands, for `enso tickets show`. */
+  deliveries(ref: string): { sink: string; kind: string; status: string; attempts: number; lastError?: string }[];
 }

@@ -1,0 +1,82 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SqliteStore } from "../../src/store/sqlite-store.js";
+import { sampleTicket } from "../support/sample-ticket.js";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const cli = join(root, "dist/src/cli.js");
+let dataDir: string;
+
+function enso(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "warn", LOG_FORMAT: "json", ENSO_DATA_DIR: dataDir, ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (text: string) => (stdout += text));
+    child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+    child.on("error", fail);
+    child.on("close", (code) => done({ code, stdout, stderr }));
+  });
+}
+
+const waiting = sampleTicket({ question: "Où déposer mes données d'enquête ?" });
+const older = sampleTicket({ createdAt: new Date(Date.now() - 3600_000), question: "Qui relit un plan de gestion de données ?", reason: "out_of_scope" });
+
+beforeAll(() => {
+  dataDir = mkdtempSync(join(tmpdir(), "enso-tickets-cli-"));
+  const store = new SqliteStore(join(dataDir, "enso.sqlite"));
+  store.tickets.open(older, "bot", []);
+  store.tickets.open(waiting, "waiting_human", [{ key: `${waiting.ref}.email.create`, sink: "email", ref: waiting.ref, kind: "create" }], new Date(Date.now() + 60_000));
+  store.tickets.retryLater(store.tickets.due(new Date(), 1)[0]?.id ?? 0, new Date(Date.now() + 60_000), "SMTP: connect ECONNREFUSED 127.0.0.1:25");
+  store.close();
+});
+
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe("enso tickets", () => {
+  it("lists tickets newest first with status, reason and question", async () => {
+    const { code, stdout } = await enso(["tickets", "list"]);
+    expect(code).toBe(0);
+    const lines = stdout.trim().split("\n");
+    expect(lines[0]).toContain(waiting.ref);
+    expect(lines[0]).toContain("open");
+    expect(lines[0]).toContain("Où déposer mes données");
+    expect(lines[1]).toContain(older.ref);
+    expect(lines[1]).toContain("out_of_scope");
+  });
+
+  it("shows a ticket in full, with its history and where each delivery stands", async () => {
+    const { code, stdout } = await enso(["tickets", "show", waiting.ref.toLowerCase()]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("Où déposer mes données d'enquête ?");
+    expect(stdout).toContain("alice.martin@univ-paris1.fr");
+    expect(stdout).toContain("Déposer sur Nakala");
+    expect(stdout).toMatch(/opened/);
+    expect(stdout).toMatch(/email\s+create\s+pending\s+1 essai\(s\)\s+SMTP: connect ECONNREFUSED/);
+  });
+
+  it("closes a ticket: resolved in the database, the conversation back with the bot, the user's notice queued for the running assistant", async () => {
+    const { code, stdout } = await enso(["tickets", "close", waiting.ref, "--by", "Marie Curie"], { MATTERMOST_URL: "http://127.0.0.1:9", MATTERMOST_TOKEN: "a-token-of-26-characters-x" });
+    expect(code).toBe(0);
+    expect(stdout).toContain(`${waiting.ref} resolved`);
+    const store = new SqliteStore(join(dataDir, "enso.sqlite"));
+    expect(store.tickets.get(waiting.ref)?.status).toBe("resolved");
+    expect(store.tickets.hold(waiting.conversation)).toEqual({ state: "bot" });
+    expect(store.tickets.events(waiting.ref).at(-1)).toMatchObject({ kind: "resolved", actor: "cli|Marie Curie" });
+    expect(store.tickets.deliveries(waiting.ref).map((d) => d.sink)).toContain("chat:mattermost");
+    store.close();
+  });
+
+  it("says clearly when a ticket does not exist or is already closed", async () => {
+    const missing = await enso(["tickets", "show", "ENSO-20200101-AAAAA"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("No ticket ENSO-20200101-AAAAA");
+    const again = await enso(["tickets", "close", waiting.ref]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("déjà résolue");
+  });
+});
