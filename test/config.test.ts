@@ -62,6 +62,32 @@ describe("loadConfig", () => {
     expect(error.fix).not.toBe("");
   });
 
+  it("reads the ticket systems: none by default, each one when its variables are set", () => {
+    expect(loadConfig({}).handoff).toEqual({ site: "univ-paris1", claimTimeoutMs: 15 * 60_000, outbox: { maxAttempts: 16, baseDelayMs: 5000 } });
+    const handoff = loadConfig({
+      SMTP_URL: "smtp://bot:secret@smtp.univ-paris1.fr:587",
+      ENSO_TICKET_EMAIL_FROM: "Assistant ENSO <enso-bot@univ-paris1.fr>",
+      RT_URL: "https://rt.univ-paris1.fr",
+      RT_TOKEN: "1-23-0123456789abcdef",
+      ENSO_STAFF_HOURS: "mon-fri 09:00-17:30",
+    }).handoff;
+    expect(handoff.email).toEqual({ smtpUrl: "smtp://bot:secret@smtp.univ-paris1.fr:587", from: "Assistant ENSO <enso-bot@univ-paris1.fr>", to: "enso@univ-paris1.fr" });
+    expect(handoff.rt).toEqual({ url: "https://rt.univ-paris1.fr", token: "1-23-0123456789abcdef", queue: "General" });
+    expect(handoff.staffHours?.timeZone).toBe("Europe/Paris");
+  });
+
+  it.each([
+    [{ RT_URL: "https://rt.univ-paris1.fr" }, "RT_TOKEN"],
+    [{ GLPI_URL: "https://glpi.univ-paris1.fr/apirest.php", GLPI_APP_TOKEN: "app-token-123" }, "GLPI_USER_TOKEN"],
+    [{ SMTP_URL: "smtp://smtp.univ-paris1.fr" }, "ENSO_TICKET_EMAIL_FROM"],
+    [{ ENSO_STAFF_HOURS: "weekdays" }, "ENSO_STAFF_HOURS"],
+    [{ MATTERMOST_URL: "https://mm.univ-paris1.fr", MATTERMOST_TOKEN: "a-token-of-26-characters-x", MATTERMOST_STAFF_CHANNEL: "equipe enso" }, "MATTERMOST_STAFF_CHANNEL"],
+  ])("refuses a half-configured ticket system or staff channel (%o), naming what is missing", (env, missing) => {
+    const error = configErrorOf(env);
+    expect(error.code).toBe("config");
+    expect(`${error.message} ${error.fix}`).toContain(missing);
+  });
+
   it("lists every wrong variable in one error", () => {
     const error = configErrorOf({ ENSO_ANSWER_THRESHOLD: "2", LOG_LEVEL: "loud", ENSO_CONTACT_EMAIL: "nope" });
     for (const name of ["ENSO_ANSWER_THRESHOLD", "LOG_LEVEL", "ENSO_CONTACT_EMAIL"]) expect(error.message).toContain(name);
