@@ -96,7 +96,9 @@ export async function startServices(config: Config & { mattermost: MattermostCon
       await http.close();
       throw error;
     });
-    outbox.addSink(new MattermostStaffRoom(wiring, staffChannelId, () => channel.botUserId ?? ""));
+    // The outbox may retry a card before the channel has connected: the bot's id is then asked for.
+    let botId: string | undefined;
+    outbox.addSink(new MattermostStaffRoom(wiring, staffChannelId, async () => (botId ??= channel.botUserId ?? ((await channel.rest.getMe()) as { id: string }).id)));
     staff = {
       channelId: staffChannelId,
       act: (action, ref, member) => (action === "claim" ? desk.claim(ref, member) : action === "release" ? desk.release(ref, member) : desk.resolve(ref, member)),
@@ -119,7 +121,9 @@ export async function startServices(config: Config & { mattermost: MattermostCon
     ...(staff ? { staff } : {}),
     openTicket: async ({ userId, channelId, answerPostId, questionPostId, lang }) => {
       const [answerPost, questionPost] = await Promise.all([channel.rest.getPost(answerPostId) as Promise<Post>, questionPostId ? (channel.rest.getPost(questionPostId) as Promise<Post>).catch(() => undefined) : undefined]);
-      return engine.escalateOnRequest({
+      // In a channel, only the person who asked may hand their question to staff.
+      if (questionPost && questionPost.user_id !== userId) return { text: lang === "en" ? "Only the person who asked this question can hand it to the ENSO team." : "Seule la personne qui a posé cette question peut la confier à l'équipe ENSO.", refused: true as const };
+      const text = await engine.escalateOnRequest({
         platform: "mattermost",
         conversationId: channelId || answerPost.channel_id,
         ...(answerPost.root_id ? { threadId: answerPost.root_id } : {}),
@@ -127,11 +131,12 @@ export async function startServices(config: Config & { mattermost: MattermostCon
         userId,
         userName: await channel.userNameOf(userId),
         text: questionPost?.message ?? "",
-        isDirect: false,
+        isDirect: await channel.isDirectChannel(channelId || answerPost.channel_id).catch(() => false),
         mentionsBot: true,
         receivedAt: new Date(),
         userProfile: () => channel.userProfile(userId),
       }, lang, answerPost.message);
+      return text === undefined ? undefined : { text };
     },
     status: () => {
       const status = channel.status;

@@ -4,7 +4,7 @@ import type { Contact } from "../answer/contact.js";
 import type { AskResult } from "../answer/ask-question.js";
 import { escalationLead, failureText, rateLimitedText } from "../answer/messages.js";
 import { HandoffDesk } from "../handoff/handoff-desk.js";
-import { ticketOpenedText } from "../handoff/handoff-messages.js";
+import { alreadyWithStaffText, ticketOpenedText } from "../handoff/handoff-messages.js";
 import { TICKET_REASONS, type TicketReason } from "../handoff/ticket.js";
 import type { Assistant } from "../assistant.js";
 import { detectLanguage } from "../knowledge/detect-language.js";
@@ -66,7 +66,7 @@ export class ConversationEngine {
     const allowance = this.options.rateLimiter?.take(`${message.platform}:${message.userId}`) ?? "allowed";
     if (allowance !== "allowed") {
       this.log.warn({ platform: message.platform, userId: message.userId, replied: allowance === "limited" }, "rate limit: message not answered");
-      return allowance === "limited" ? { kind: "text", text: rateLimitedText(detectLanguage(message.text)) } : undefined;
+      return allowance === "limited" ? { kind: "text", text: rateLimitedText(detectLanguage(message.text)), ...(desk ? { stillWanted: () => desk.hold(conversationRef).state === "bot" } : {}) } : undefined;
     }
 
     const conversation = `${message.platform}:${message.conversationId}:${message.threadId ?? ""}`;
@@ -103,9 +103,7 @@ export class ConversationEngine {
     const desk = this.options.desk;
     if (!desk) return undefined;
     const hold = desk.hold(HandoffDesk.conversationOf(message));
-    if (hold.state !== "bot" && hold.ticketRef) {
-      return language === "en" ? `Your request ${hold.ticketRef} is already with the ENSO team.` : `Votre demande ${hold.ticketRef} est déjà entre les mains de l'équipe ENSO.`;
-    }
+    if (hold.state !== "bot" && hold.ticketRef) return alreadyWithStaffText(language, hold.ticketRef);
     const history: Turn[] = [{ role: "user", text: message.text }, { role: "assistant", text: answerText }];
     const outbound = await this.openTicket(desk, message, { decision: "escalated", reason: "user_request", language, confidence: 1, citations: [], text: "" }, "user_request", history);
     return outbound.kind === "answer" ? outbound.answer.text : outbound.text;
@@ -126,10 +124,8 @@ export class ConversationEngine {
       this.log.warn({ err: error, platform: message.platform }, "the user's email could not be read; the ticket goes without it");
     }
     try {
-      const { ticket, inChat } = desk.escalate({ message, ...(email ? { email } : {}), answer, reason, history });
-      const text = `${escalationLead(answer.language, reason)}
-
-${ticketOpenedText(answer.language, { ref: ticket.ref, inChat, waitMinutes: Math.round(desk.claimTimeoutMs / 60000), ...(email ? { email } : {}), contact: this.options.contact, delivered: desk.delivers })}`;
+      const { ticket, inChat, existing } = desk.escalate({ message, ...(email ? { email } : {}), answer, reason, history, ...(message.ephemeral ? { chat: false } : {}) });
+      const text = existing ? alreadyWithStaffText(answer.language, ticket.ref) : `${escalationLead(answer.language, reason)}\n\n${ticketOpenedText(answer.language, { ref: ticket.ref, inChat, waitMinutes: Math.round(desk.claimTimeoutMs / 60000), ...(email ? { email } : {}), contact: this.options.contact, delivered: desk.delivers })}`;
       const conversationRef = HandoffDesk.conversationOf(message);
       return {
         kind: "answer",
@@ -144,7 +140,8 @@ ${ticketOpenedText(answer.language, { ref: ticket.ref, inChat, waitMinutes: Math
       };
     } catch (error) {
       this.log.error({ err: error, platform: message.platform }, "a ticket could not be opened: the user got the contact route");
-      return { kind: "text", text: failureText(answer.language, this.options.contact) };
+      const conversationRef = HandoffDesk.conversationOf(message);
+      return { kind: "text", text: failureText(answer.language, this.options.contact), stillWanted: () => desk.hold(conversationRef).state === "bot" };
     }
   }
 }

@@ -12,6 +12,8 @@ export interface InboundMessage {
   readonly receivedAt: Date;
   /** The user's profile (email above all) from the platform, asked for only when a ticket is opened. */
   readonly userProfile?: () => Promise<{ readonly email?: string; readonly name?: string }>;
+  /** True when the reply is shown once to the user and cannot be followed up (a slash command's). */
+  readonly ephemeral?: boolean;
   /** The platform's own payload, for the channel that made this message and nobody else. */
   readonly raw?: unknown;
 }

@@ -66,8 +66,12 @@ export class HandoffDesk {
     return this.outbox.sinkNames.filter((name) => name !== STAFF_SINK && !name.startsWith("chat:"));
   }
 
-  static conversationOf(message: Pick<InboundMessage, "platform" | "conversationId" | "threadId">): ConversationRef {
-    return { platform: message.platform, conversationId: message.conversationId, threadId: message.threadId ?? "" };
+  /**
+   * The conversation a message belongs to, for holds: a direct or group message is one conversation
+   * whatever thread the user replies in; in a channel, each thread is its own.
+   */
+  static conversationOf(message: Pick<InboundMessage, "platform" | "conversationId" | "threadId" | "isDirect">): ConversationRef {
+    return { platform: message.platform, conversationId: message.conversationId, threadId: message.isDirect ? "" : (message.threadId ?? "") };
   }
 
   hold(conversation: ConversationRef): ConversationHold {
@@ -92,8 +96,13 @@ export class HandoffDesk {
     return this.staffRoom || this.external.length > 0;
   }
 
-  /** Opens a ticket for an escalated answer and queues its deliveries; returns it with where the user will be answered. */
-  escalate(input: { message: InboundMessage; email?: string; answer: Pick<AskResult, "language" | "search">; reason: TicketReason; history: readonly Turn[] }): { ticket: Ticket; inChat: boolean } {
+  /**
+   * Opens a ticket for an escalated answer and queues its deliveries; returns it with where the user
+   * will be answered. When the conversation already has a ticket waiting or held (two quick messages,
+   * a double click), no second ticket is opened: the message joins the existing one (`existing`).
+   * `chat: false` for replies the user cannot be written back to (an ephemeral slash command).
+   */
+  escalate(input: { message: InboundMessage; email?: string; answer: Pick<AskResult, "language" | "search">; reason: TicketReason; history: readonly Turn[]; chat?: boolean }): { ticket: Ticket; inChat: boolean; existing?: true } {
     const { message, answer } = input;
     const now = new Date();
     const turns = this.options.transcriptTurns ?? 6;
@@ -119,9 +128,17 @@ export class HandoffDesk {
       })),
       status: "open",
     };
-    const inChat = this.staffAround(now);
+    const inChat = input.chat !== false && this.staffAround(now);
     const deliveries = [...(this.staffRoom ? [STAFF_SINK] : []), ...this.external].map((sink): OutboxDraft => ({ key: `${ticket.ref}.${sink}.create`, sink, ref: ticket.ref, kind: "create" }));
-    this.store.open(ticket, inChat ? "waiting_human" : "bot", deliveries, new Date(now.getTime() + this.options.claimTimeoutMs));
+    const opened = this.store.open(ticket, inChat ? "waiting_human" : "bot", deliveries, new Date(now.getTime() + this.options.claimTimeoutMs));
+    if (!opened.opened) {
+      const existing = opened.hold.ticketRef ? this.store.get(opened.hold.ticketRef) : undefined;
+      if (existing) {
+        this.userMessage(message, opened.hold);
+        return { ticket: existing, inChat: true, existing: true };
+      }
+      throw new Error(`the conversation is held (${opened.hold.state}) without a ticket`);
+    }
     this.log.info({ ref: ticket.ref, reason: ticket.reason, platform: ticket.conversation.platform, inChat, sinks: deliveries.map((d) => d.sink) }, "ticket opened");
     this.outbox.kick();
     return { ticket, inChat };
@@ -174,6 +191,9 @@ export class HandoffDesk {
     if (ticket.status === "open") {
       const claimed = this.claim(ref, staff);
       if (claimed.ok) ticket = claimed.ticket;
+    }
+    if (ticket.status === "claimed" && ticket.assignee && !ticket.assignee.startsWith(`${staff.id}|`)) {
+      return { ok: false, message: `Message non transmis : ${assigneeName(ticket.assignee)} a la conversation. Pour la reprendre, il faut qu'elle vous la rende (« Rendre au bot »), puis « Prendre en charge ».` };
     }
     const hold = this.store.hold(ticket.conversation);
     if (hold.ticketRef !== ref || hold.state !== "human") {

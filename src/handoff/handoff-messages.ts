@@ -20,6 +20,12 @@ export function ticketOpenedText(language: Language, input: { ref: string; inCha
   return `J'ai ouvert la demande **${ref}** pour vous. ${where} ${route}`;
 }
 
+export function alreadyWithStaffText(language: Language, ref: string): string {
+  return language === "en"
+    ? `Your request ${ref} is already with the ENSO team: I have added this message to it.`
+    : `Votre demande ${ref} est déjà entre les mains de l'équipe ENSO : j'y ai ajouté ce message.`;
+}
+
 export function waitingAckText(language: Language, ref: string): string {
   return language === "en"
     ? `I have added this to your request ${ref}; a member of the team will answer you here.`

@@ -8,7 +8,10 @@ export interface OutboxSettings {
   readonly maxDelayMs: number;
   /** Attempts before a transient failure is treated as permanent and reported. */
   readonly maxAttempts: number;
-  /** Deliveries running at once (each (sink, ticket) pair stays sequential). */
+  /**
+   * Deliveries running at once per sink (each (sink, ticket) pair stays sequential): a slow
+   * helpdesk never holds back the staff card or the mail.
+   */
   readonly concurrency: number;
 }
 
@@ -27,6 +30,7 @@ export class Outbox {
   private readonly sinks = new Map<string, TicketSink>();
   private readonly busy = new Set<string>();
   private readonly running = new Set<Promise<void>>();
+  private readonly perSink = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
   private onFailure: DeliveryFailureHandler = () => {};
@@ -69,22 +73,37 @@ export class Outbox {
     if (this.stopped) return;
     clearTimeout(this.timer);
     this.timer = undefined;
-    const free = this.settings.concurrency - this.running.size;
-    if (free > 0) {
-      for (const item of this.store.due(new Date(), free + this.busy.size)) {
-        if (this.running.size >= this.settings.concurrency) break;
+    const limit = this.settings.concurrency;
+    if ([...this.sinks.keys()].some((sink) => (this.perSink.get(sink) ?? 0) < limit)) {
+      for (const item of this.store.due(new Date(), 200 + this.busy.size)) {
         const group = `${item.sink}\u0000${item.ref}`;
-        if (this.busy.has(group)) continue;
+        const active = this.perSink.get(item.sink) ?? 0;
+        if (this.busy.has(group) || active >= limit) continue;
         this.busy.add(group);
+        this.perSink.set(item.sink, active + 1);
         const run = this.deliver(item).finally(() => {
           this.busy.delete(group);
+          this.perSink.set(item.sink, (this.perSink.get(item.sink) ?? 1) - 1);
           this.running.delete(run);
-          this.kick();
+          this.safeKick();
         });
         this.running.add(run);
       }
     }
     if (this.running.size === 0) this.sleepUntilDue();
+  }
+
+  /** kick() where an exception would have no one to catch it (timers, promise callbacks). */
+  private safeKick(): void {
+    try {
+      this.kick();
+    } catch (error) {
+      this.log.error({ err: error }, "the outbox could not read its queue; it tries again in 30 s");
+      if (!this.stopped) {
+        this.timer = setTimeout(() => this.safeKick(), 30_000);
+        this.timer.unref();
+      }
+    }
   }
 
   /** Resolves once nothing is due now and nothing is under way (tests, benchmark). */
@@ -101,21 +120,29 @@ export class Outbox {
     const next = this.store.nextDue();
     // Woken at least every 30 s: another process (`enso tickets close`) may have queued something.
     const wait = next ? Math.max(10, Math.min(30_000, next.getTime() - Date.now())) : 30_000;
-    this.timer = setTimeout(() => this.kick(), wait);
+    this.timer = setTimeout(() => this.safeKick(), wait);
     this.timer.unref();
   }
 
   private async deliver(item: OutboxItem): Promise<void> {
-    const sink = this.sinks.get(item.sink);
-    const ticket = this.store.get(item.ref);
-    if (!sink || !ticket) {
-      this.fail(item, sink ? `ticket ${item.ref} not found` : `no sink "${item.sink}" is configured any more`);
-      return;
+    try {
+      const sink = this.sinks.get(item.sink);
+      const ticket = this.store.get(item.ref);
+      if (!sink || !ticket) {
+        this.fail(item, sink ? `ticket ${item.ref} not found` : `no sink "${item.sink}" is configured any more`);
+        return;
+      }
+      await this.attempt(item, sink, ticket, Date.now());
+    } catch (error) {
+      // The store itself failed (disk full, database locked): the item stays pending and is retried.
+      this.log.error({ err: error, sink: item.sink, ref: item.ref }, "the outbox could not record a delivery; it is retried");
     }
-    const started = Date.now();
+  }
+
+  private async attempt(item: OutboxItem, sink: TicketSink, ticket: NonNullable<ReturnType<TicketStore["get"]>>, started: number): Promise<void> {
     try {
       const externalId = this.store.externalId(item.sink, item.ref);
-      const context = { key: item.key, ...(externalId ? { externalId } : {}) };
+      const context = { key: item.key, attempts: item.attempts, since: item.createdAt, ...(externalId ? { externalId } : {}) };
       if (item.kind === "create") {
         const result = await sink.create(ticket, context);
         this.store.delivered(item.id, result.externalId);

@@ -19,9 +19,19 @@ const followUpLabels: Record<FollowUp["kind"], string> = {
   delivery_failed: "Échec de transmission",
 };
 
-/** The subject line: the reference first, then the start of the question. */
+/**
+ * The subject line: the reference first, then the start of the question, with what helpdesks read
+ * as their own ticket numbers defused: "[rt #123]" (RT, GLPI) becomes "(rt n° 123)" and
+ * "Ticket#123" (OTRS, Znuny) "Ticket n° 123", so a researcher's text never files the mail elsewhere.
+ */
 export function ticketSubject(ticket: Ticket): string {
-  const question = ticket.question.replace(/\s+/g, " ").trim();
+  const question = ticket.question
+    .replace(/\s+/g, " ")
+    .replaceAll("[", "(")
+    .replaceAll("]", ")")
+    .replace(/#\s*(?=\d)/g, " n° ")
+    .replace(/ {2,}/g, " ")
+    .trim();
   return `${ticket.ref} · ${question.length > 70 ? `${question.slice(0, 69)}…` : question}`;
 }
 

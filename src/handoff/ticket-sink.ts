@@ -21,6 +21,10 @@ export interface DeliveryContext {
   readonly key: string;
   /** The system's own id of the ticket, from its create delivery. */
   readonly externalId?: string;
+  /** Earlier attempts of this delivery (0 the first time): above 0, it may have landed already. */
+  readonly attempts?: number;
+  /** When the delivery was queued. */
+  readonly since?: Date;
 }
 
 /**

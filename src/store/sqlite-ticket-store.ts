@@ -89,7 +89,7 @@ export class SqliteTicketStore implements TicketStore {
       event: p("INSERT INTO ticket_events (ref, at, actor, kind, detail) VALUES (?, ?, ?, ?, ?)"),
       hold: p("SELECT state, ticket_ref FROM conversations WHERE platform = ? AND conversation_id = ? AND thread_id = ?"),
       setHold: p("INSERT INTO conversations (platform, conversation_id, thread_id, state, ticket_ref, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET state = excluded.state, ticket_ref = excluded.ticket_ref, updated_at = excluded.updated_at"),
-      claim: p("UPDATE tickets SET status = 'claimed', assignee = ?, updated_at = ? WHERE ref = ? AND status = 'open'"),
+      claim: p("UPDATE tickets SET status = 'claimed', assignee = ?, updated_at = ? WHERE ref = ? AND (status = 'open' OR (status = 'claimed' AND ?))"),
       resolve: p("UPDATE tickets SET status = 'resolved', updated_at = ? WHERE ref = ? AND status != 'resolved'"),
       touch: p("UPDATE tickets SET updated_at = ? WHERE ref = ?"),
       overdue: p("SELECT * FROM tickets WHERE status = 'open' AND claim_deadline IS NOT NULL AND claim_deadline <= ? AND claim_timeout_told = 0 ORDER BY created_at"),
@@ -118,9 +118,11 @@ export class SqliteTicketStore implements TicketStore {
     this.s.setHold.run(conversation.platform, conversation.conversationId, conversation.threadId, state, ref, now);
   }
 
-  open(ticket: Ticket, state: ConversationState, deliveries: readonly OutboxDraft[], claimDeadline?: Date): void {
+  open(ticket: Ticket, state: ConversationState, deliveries: readonly OutboxDraft[], claimDeadline?: Date): { opened: true } | { opened: false; hold: ConversationHold } {
     const now = ticket.createdAt.getTime();
-    this.db.transaction(() => {
+    return this.db.transaction((): { opened: true } | { opened: false; hold: ConversationHold } => {
+      const hold = this.hold(ticket.conversation);
+      if (hold.state !== "bot") return { opened: false, hold };
       this.s.insertTicket.run({
         ref: ticket.ref,
         created_at: now,
@@ -141,6 +143,7 @@ export class SqliteTicketStore implements TicketStore {
       this.s.event.run(ticket.ref, now, "bot", "opened", ticket.reason);
       this.setHold(ticket.conversation, state, ticket.ref, now);
       this.enqueue(deliveries, now);
+      return { opened: true };
     })();
   }
 
@@ -171,7 +174,12 @@ export class SqliteTicketStore implements TicketStore {
   claim(ref: string, assignee: string, deliveries: readonly OutboxDraft[]): ClaimResult {
     return this.db.transaction((): ClaimResult => {
       const now = Date.now();
-      if (this.s.claim.run(assignee, now, ref).changes === 0) return { ok: false, ticket: this.get(ref) };
+      const before = this.get(ref);
+      if (!before) return { ok: false, ticket: undefined };
+      // Claimed, but its conversation given back to the bot: it may be taken again.
+      const held = this.hold(before.conversation);
+      const released = held.ticketRef !== ref || held.state !== "human";
+      if (this.s.claim.run(assignee, now, ref, released ? 1 : 0).changes === 0) return { ok: false, ticket: before };
       const ticket = this.get(ref) as Ticket;
       this.s.event.run(ref, now, assignee, "claimed", null);
       // The conversation follows the claim unless a person already holds it for another ticket.

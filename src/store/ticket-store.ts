@@ -34,14 +34,21 @@ export type ClaimResult = { readonly ok: true; readonly ticket: Ticket } | { rea
  * written in one transaction: an escalation is never recorded without its deliveries, or the reverse.
  */
 export interface TicketStore {
-  /** Records a new ticket, its first event, the conversation's new state and the deliveries to make. */
-  open(ticket: Ticket, state: ConversationState, deliveries: readonly OutboxDraft[], claimDeadline?: Date): void;
+  /**
+   * Records a new ticket, its first event, the conversation's new state and the deliveries to make;
+   * refused (nothing written) when the conversation is already waiting for or held by a person: the
+   * hold it found is returned instead.
+   */
+  open(ticket: Ticket, state: ConversationState, deliveries: readonly OutboxDraft[], claimDeadline?: Date): { opened: true } | { opened: false; hold: ConversationHold };
   get(ref: string): Ticket | undefined;
   byCard(cardId: string): Ticket | undefined;
   list(filter?: { status?: TicketStatus; limit?: number }): Ticket[];
   events(ref: string): TicketEvent[];
   hold(conversation: ConversationRef): ConversationHold;
-  /** The first claim of an open ticket wins; the conversation moves to "human". */
+  /**
+   * The first claim of an open ticket wins; the conversation moves to "human". A claimed ticket whose
+   * conversation was given back to the bot can be claimed again (taken back).
+   */
   claim(ref: string, assignee: string, deliveries: readonly OutboxDraft[]): ClaimResult;
   /** Gives the conversation back to the bot (the ticket keeps its status and assignee). */
   release(ref: string, actor: string, deliveries: readonly OutboxDraft[]): Ticket | undefined;

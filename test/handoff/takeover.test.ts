@@ -257,3 +257,72 @@ describe("handing a conversation to ENSO staff in Mattermost", () => {
     expect(cards()).toHaveLength(before + 1);
   });
 });
+
+describe("handoff edge cases in Mattermost", () => {
+  it("opens one ticket for two quick requests, and counts a reply in a thread of the direct message as the same conversation", async () => {
+    await startBot();
+    const { card, ref } = await escalate();
+    const second = server.userPosts(alice, dm, "Vraiment, je veux parler à quelqu'un");
+    await server.waitFor(() => thread(card).some((p) => p.message.includes("Vraiment")));
+    await settle();
+    expect(cards().filter((c) => c.props.enso_ticket !== ref && postsIn(dm, bot).some((p) => p.message.includes(String(c.props.enso_ticket))))).toEqual([]);
+    expect(server.repliesTo(second.id).every((p) => !p.message.includes("J'ai ouvert"))).toBe(true);
+
+    await server.clickButton(card.id, "claim", marie);
+    await settle();
+    const claimNotice = postsIn(dm, bot).at(-1) as FakePost;
+    const inThread = server.userPosts(alice, dm, "Je réponds dans le fil : qui peut contacter ENSO ?", { rootId: claimNotice.id });
+    await server.waitFor(() => thread(card).some((p) => p.message.includes("Je réponds dans le fil")));
+    await settle();
+    expect(server.repliesTo(inThread.id)).toEqual([]);
+  });
+
+  it("relays only the assignee's messages, and lets staff take back a conversation given to the bot", async () => {
+    await startBot();
+    const { card, ref } = await escalate();
+    await server.clickButton(card.id, "claim", marie);
+    server.userPosts(paul, staffChannel, "Je peux aider aussi", { rootId: card.id });
+    await server.waitFor(() => thread(card).some((p) => p.user_id === bot.id && p.message.includes("marie a la conversation")));
+    expect(botSaysToAlice().some((m) => m.includes("Je peux aider aussi"))).toBe(false);
+
+    await server.clickButton(card.id, "release", marie);
+    await settle();
+    expect(buttons(server.posts.get(card.id)).map((b) => b.name)).toEqual(["Reprendre", "Résolu"]);
+    const back = await server.clickButton(card.id, "claim", paul);
+    expect(back.body.ephemeral_text).toBeUndefined();
+    await settle();
+    expect(services?.desk.ticket(ref)?.assignee).toBe(`${paul.id}|paul`);
+    expect(services?.desk.hold({ platform: "mattermost", conversationId: dm.id, threadId: "" })).toEqual({ state: "human", ticketRef: ref });
+  });
+
+  it("answers a request for a person made with /enso ask by email, without holding a conversation nobody can write back to", async () => {
+    await startBot();
+    const town = server.addChannel("O", `town-${Date.now()}`, [bot, alice]);
+    const reply = await server.slashCommand(`http://127.0.0.1:${services?.port}/mattermost/command`, COMMAND_TOKEN, alice, town, "ask je veux parler à un humain");
+    const ref = /ENSO-\d{8}-[0-9A-Z]{5}/.exec(String(reply.body.text))?.[0] ?? "";
+    expect(ref).toMatch(TICKET_REFERENCE);
+    expect(reply.body.text).toMatch(/par courriel/);
+    expect(reply.body.text).not.toMatch(/ici même/);
+    await settle();
+    expect(services?.desk.ticket(ref)?.status).toBe("open");
+    const again = await server.slashCommand(`http://127.0.0.1:${services?.port}/mattermost/command`, COMMAND_TOKEN, alice, town, "ask Qui peut contacter ENSO ?");
+    expect(again.body.text).toMatch(/^>/m);
+  });
+
+  it("lets only the person who asked hand a channel question to staff", async () => {
+    await startBot();
+    const town = server.addChannel("O", `square-${Date.now()}`, [bot, alice, eve]);
+    const question = server.userPosts(alice, town, "@enso Qui peut contacter ENSO ?");
+    await server.waitFor(() => server.repliesTo(question.id).length > 0);
+    await settle();
+    const answer = server.repliesTo(question.id).at(-1) as FakePost;
+    if (buttons(answer).length === 0) throw new Error(`no buttons on: ${answer.message.slice(0, 200)}`);
+    const before = cards().length;
+    const other = await server.clickButton(answer.id, "human", eve);
+    expect(other.body.ephemeral_text).toMatch(/Seule la personne qui a posé cette question/);
+    const own = await server.clickButton(answer.id, "human", alice);
+    expect(String(own.body.ephemeral_text)).toMatch(/J'ai ouvert la demande \*\*ENSO-/);
+    await server.waitFor(() => cards().length > before);
+    expect(cards().at(-1)?.message).toContain("Qui peut contacter ENSO");
+  });
+});

@@ -14,7 +14,12 @@ describe("ticket references", () => {
       expect(ref.slice("ENSO-20261123-".length)).not.toMatch(/[ILOU]/);
     }
     // Helpdesks (RT, GLPI, OTRS) take "[anything #123]" in a subject for a reply to their ticket 123.
-    expect(ticketSubject(sampleTicket({ question: "Voir [RT #123] et ticket #45" }))).toMatch(/^ENSO-\d{8}-[0-9A-Z]{5} · /);
+    // A researcher's text must not file the mail into another ticket either.
+    const subject = ticketSubject(sampleTicket({ question: "Voir [RT #123], Ticket#2026112310000012 et [support#45]" }));
+    expect(subject).toMatch(/^ENSO-\d{8}-[0-9A-Z]{5} · /);
+    expect(subject).not.toMatch(/\[[^\]]*#\s*\d+\]/);
+    expect(subject).not.toMatch(/#\s*\d/);
+    expect(subject).toContain("(RT n° 123)");
   });
 });
 

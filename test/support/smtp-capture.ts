@@ -6,6 +6,8 @@ export interface CapturedMail {
   readonly envelope: { readonly from: string; readonly to: readonly string[] };
   readonly raw: string;
   readonly parsed: ParsedMail;
+  /** performance.now() when the message was accepted, for latency figures. */
+  readonly at: number;
 }
 
 /**
@@ -33,9 +35,10 @@ export class SmtpCapture {
             return;
           }
           const raw = Buffer.concat(chunks).toString("utf8");
+          const at = performance.now();
           void simpleParser(raw).then((parsed) => {
             const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
-            this.mails.push({ envelope: { from, to: session.envelope.rcptTo.map((r) => r.address) }, raw, parsed });
+            this.mails.push({ envelope: { from, to: session.envelope.rcptTo.map((r) => r.address) }, raw, parsed, at });
             callback();
           }, callback);
         });

@@ -85,6 +85,7 @@ export class MattermostChannel implements ChatChannel {
   private catchingUp: Promise<void> | undefined;
   private catchUpAgain: string | undefined;
   private stopped = false;
+  private onHello: (() => void) | undefined;
 
   constructor(private readonly options: MattermostChannelOptions) {
     this.client = new Client4();
@@ -99,6 +100,12 @@ export class MattermostChannel implements ChatChannel {
   /** The bot account's user id, once connected. */
   get botUserId(): string | undefined {
     return this.bot?.id;
+  }
+
+  /** True for direct and group messages (one conversation whatever the thread). */
+  async isDirectChannel(channelId: string): Promise<boolean> {
+    const type = (await this.channelInfo(channelId)).type;
+    return type === "D" || type === "G";
   }
 
   /** A user's username (cached), "" when unknown. */
@@ -132,8 +139,14 @@ export class MattermostChannel implements ChatChannel {
     });
     socket.addMissedMessageListener(() => this.catchUp("the server lost our events (restart or long disconnection)"));
     socket.addCloseListener((failures: number) => this.setConnected(false, `connection closed (${failures} failure(s) in a row)`));
+    const authenticated = new Promise<void>((resolve) => (this.onHello = resolve));
     socket.initialize(this.client.getWebSocketUrl().replace(/^http/, "ws"), this.options.config.token);
-    // A restart: read what was posted while the bot was away.
+    // The server sends "hello" once the socket is authenticated: from then on no post is missed, so
+    // the catch-up of a restart (what was posted while the bot was away) starts then. A server that
+    // never says hello does not hold the start for more than 10 s.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([authenticated, new Promise<void>((resolve) => (timer = setTimeout(resolve, 10_000)))]);
+    clearTimeout(timer);
     this.catchUp("started");
     await this.catchingUp;
   }
@@ -159,6 +172,10 @@ export class MattermostChannel implements ChatChannel {
   private onEvent(event: { event: string; data: Record<string, unknown> }): void {
     if (this.stopped) return;
     this.lastEventAt = new Date();
+    if (event.event === "hello") {
+      this.onHello?.();
+      this.onHello = undefined;
+    }
     if (event.event !== "posted" || typeof event.data?.post !== "string") return;
     // Thrown here, an error would surface inside the WebSocket library's handler: never let it.
     try {
@@ -274,6 +291,8 @@ export class MattermostChannel implements ChatChannel {
     const { store, log, handoff } = this.options;
     const isPerson = post.user_id !== this.bot?.id && !post.type && post.delete_at === 0 && post.props?.from_bot !== "true" && post.props?.from_webhook !== "true";
     if (handoff && isPerson && post.root_id && !store.isHandled("mattermost", post.id)) {
+      // Kept pending until relayed: a catch-up reads back to it if handling fails.
+      store.addPending("mattermost", channel.id, post.id, post.create_at);
       this.inFlight.add(post.id);
       try {
         await handoff.onStaffPost(post, await this.userName(post.user_id));

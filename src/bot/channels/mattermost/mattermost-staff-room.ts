@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Post } from "@mattermost/types/posts";
 import type mattermost from "@mattermost/client";
 import type { ConversationHold, TicketStore } from "../../../store/ticket-store.js";
@@ -28,6 +29,27 @@ function toSinkError(what: string, error: unknown): SinkError {
   const status = (error as { status_code?: number }).status_code;
   const permanent = status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
   return new SinkError(`Mattermost: could not ${what}: ${(error as Error).message}`, permanent, { cause: error });
+}
+
+/** A short, fixed-length id for Mattermost's pending_post_id (its dedup key), one per part. */
+const pendingId = (key: string, part: number) => `enso-${createHash("sha256").update(key).digest("base64url").slice(0, 22)}-${part}`;
+
+/**
+ * Posts the parts of one delivery; on a retry (it may have landed before the failure), the parts
+ * already in the channel, tagged with the delivery's key, are not posted again.
+ */
+async function postParts(client: Client, context: DeliveryContext, post: { channel_id: string; root_id: string; props: Record<string, unknown> }, parts: readonly string[], lastProps: Record<string, unknown> = {}): Promise<void> {
+  let posted = new Set<number>();
+  if ((context.attempts ?? 0) > 0) {
+    const since = (context.since?.getTime() ?? Date.now()) - 60_000;
+    const recent = await readPostsSince(client, post.channel_id, since);
+    posted = new Set(recent.filter((p) => p.props?.enso_key === context.key).map((p) => Number(p.props?.enso_part)));
+  }
+  for (const [i, message] of parts.entries()) {
+    if (posted.has(i)) continue;
+    const props = { ...post.props, enso_key: context.key, enso_part: i, ...(i === parts.length - 1 ? lastProps : {}) };
+    await client.createPost({ channel_id: post.channel_id, root_id: post.root_id, message, props, pending_post_id: pendingId(context.key, i) } as Partial<Post> as Post);
+  }
 }
 
 const statusLabel = (ticket: Ticket, hold: ConversationHold) =>
@@ -62,8 +84,7 @@ export function renderTicketCard(ticket: Ticket, hold: ConversationHold, wiring:
     ticket.status === "resolved"
       ? []
       : [
-          ...(ticket.status === "open" ? [button("claim", "Prendre en charge", "primary")] : []),
-          ...(hold.ticketRef === ticket.ref && hold.state === "human" ? [button("release", "Rendre au bot", "default")] : []),
+          ...(hold.ticketRef === ticket.ref && hold.state === "human" ? [button("release", "Rendre au bot", "default")] : [button("claim", ticket.status === "open" ? "Prendre en charge" : "Reprendre", "primary")]),
           button("resolve", "Résolu", "success"),
         ];
   const color = ticket.status === "resolved" ? "#3db887" : ticket.status === "claimed" ? "#1c58d9" : "#ffbc1f";
@@ -80,7 +101,7 @@ export class MattermostStaffRoom implements TicketSink {
   constructor(
     private readonly wiring: Wiring,
     readonly channelId: string,
-    private readonly botId: () => string,
+    private readonly botId: () => Promise<string>,
   ) {}
 
   async create(ticket: Ticket): Promise<{ externalId?: string }> {
@@ -88,7 +109,8 @@ export class MattermostStaffRoom implements TicketSink {
     try {
       // A card posted before a crash, not yet recorded: found rather than posted again.
       const recent = await readPostsSince(client, this.channelId, ticket.createdAt.getTime() - 60_000);
-      const existing = recent.find((post) => post.user_id === this.botId() && !post.root_id && post.props?.enso_ticket === ticket.ref);
+      const botId = await this.botId();
+      const existing = recent.find((post) => post.user_id === botId && !post.root_id && post.props?.enso_ticket === ticket.ref);
       const card = renderTicketCard(ticket, tickets.hold(ticket.conversation), this.wiring);
       const post = existing ?? ((await client.createPost({ channel_id: this.channelId, message: card.message, props: card.props } as Partial<Post> as Post)) as Post);
       tickets.setCard(ticket.ref, post.id);
@@ -109,9 +131,7 @@ export class MattermostStaffRoom implements TicketSink {
         await this.wiring.client.patchPost({ id: cardId, message: card.message, props: card.props } as Partial<Post> & { id: string });
         return;
       }
-      for (const part of splitMessage(neutralizeMentions(note.text), this.wiring.maxPostChars)) {
-        await this.wiring.client.createPost({ channel_id: this.channelId, root_id: cardId, message: part, props: { enso_ticket: ticket.ref } } as Partial<Post> as Post);
-      }
+      await postParts(this.wiring.client, context, { channel_id: this.channelId, root_id: cardId, props: { enso_ticket: ticket.ref } }, splitMessage(neutralizeMentions(note.text), this.wiring.maxPostChars));
     } catch (error) {
       throw toSinkError("post in the staff channel", error);
     }
@@ -139,16 +159,7 @@ export class MattermostChatSink implements TicketSink {
         ]
       : [];
     try {
-      for (const [i, part] of parts.entries()) {
-        const last = i === parts.length - 1;
-        await this.wiring.client.createPost({
-          channel_id: ticket.conversation.conversationId,
-          root_id: ticket.conversation.threadId,
-          message: part,
-          props: { enso_ticket: ticket.ref, ...(last && buttons.length > 0 ? { attachments: [{ text: "", actions: buttons }] } : {}) },
-          pending_post_id: `${context.key}-${i}`.slice(0, 60),
-        } as Partial<Post> as Post);
-      }
+      await postParts(this.wiring.client, context, { channel_id: ticket.conversation.conversationId, root_id: ticket.conversation.threadId, props: { enso_ticket: ticket.ref } }, parts, buttons.length > 0 ? { attachments: [{ text: "", actions: buttons }] } : {});
     } catch (error) {
       throw toSinkError("write to the user", error);
     }

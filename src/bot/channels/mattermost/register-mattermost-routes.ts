@@ -51,7 +51,7 @@ export interface MattermostRoutesOptions {
   /** Staff actions on tickets (buttons of the staff card, `/enso claim|release|resolve`). */
   readonly staff?: StaffActions;
   /** "Talk to a human" under an answer: opens a ticket; returns what the user is told. */
-  readonly openTicket?: (input: { userId: string; channelId: string; answerPostId: string; questionPostId: string; lang: "fr" | "en" }) => Promise<string | undefined>;
+  readonly openTicket?: (input: { userId: string; channelId: string; answerPostId: string; questionPostId: string; lang: "fr" | "en" }) => Promise<{ text: string; refused?: true } | undefined>;
 }
 
 /** What the staff buttons and commands do; the membership check is the server's, not the client's. */
@@ -99,6 +99,8 @@ export function registerMattermostRoutes(server: HttpServer, options: Mattermost
       log.error({ err: error, postId }, "a ticket could not be opened from the button");
       return undefined;
     }) : undefined;
+    // Not theirs to hand over: told so, and the buttons stay for the person who asked.
+    if (opened?.refused) return { status: 200, body: { ephemeral_text: opened.text } };
     // The question (for the record) and the answer (to update it) are read together.
     const [question, post] = await Promise.all([
       context.question_post_id ? options.channel.rest.getPost(context.question_post_id).then((p: Post) => p.message, () => undefined) : undefined,
@@ -107,7 +109,7 @@ export function registerMattermostRoutes(server: HttpServer, options: Mattermost
     const asked = question ?? (context.ticket ? `ticket ${context.ticket}` : undefined);
     store.recordFeedback({ platform: "mattermost", messageId: postId, userId, value: context.action, ...(asked ? { question: asked } : {}), citedIds: (context.cited ?? "").split(",").filter(Boolean), at: new Date() });
     log.info({ postId, feedback: context.action }, "feedback recorded");
-    const ephemeral = opened ?? (context.action === "human" ? humanRouteText(context.lang, options.contact) : undefined);
+    const ephemeral = opened?.text ?? (context.action === "human" ? humanRouteText(context.lang, options.contact) : undefined);
     if (post instanceof Error) {
       log.warn({ err: post, postId }, "feedback recorded, but the post could not be read to show it");
       return { status: 200, body: { ephemeral_text: ephemeral ?? feedbackReceivedAttachment(context.lang, context.action).text } };
@@ -143,6 +145,8 @@ export function registerMattermostRoutes(server: HttpServer, options: Mattermost
           isDirect: false,
           mentionsBot: true,
           receivedAt: new Date(),
+          // The reply is ephemeral: a ticket opened here is answered by email, never in this "chat".
+          ephemeral: true,
         });
         // No reply from the engine: the user is over the rate limit and was already told.
         return reply(outbound ? (outbound.kind === "text" ? outbound.text : outbound.answer.text) : rateLimitedText(language));
