@@ -24,26 +24,17 @@ import { EmailSink } from "../src/handoff/sinks/email-sink.js";
 import { RtSink } from "../src/handoff/sinks/rt-sink.js";
 import type { TicketSink } from "../src/handoff/ticket-sink.js";
 import { createLogger } from "../src/logger.js";
+import { numberArg, percentile } from "./bench-util.js";
 import { startServices } from "../src/start-services.js";
 import { FakeMattermostServer, type FakePost } from "../test/support/fake-mattermost-server.js";
 import { RequestTracker, requestTrackerMissing } from "../test/support/request-tracker.js";
 import { SmtpCapture } from "../test/support/smtp-capture.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const arg = (name: string, fallback: number) => {
-  const at = process.argv.indexOf(name);
-  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive whole number`);
-  return value;
-};
-const TICKETS = arg("--tickets", 40);
-const BURST = arg("--burst", 20);
+const TICKETS = numberArg("--tickets", 40);
+const BURST = numberArg("--burst", 20);
 const withRt = !process.argv.includes("--no-rt") && requestTrackerMissing() === undefined;
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
-};
 const summary = (values: number[]) => ({ n: values.length, p50: +percentile(values, 50).toFixed(1), p90: +percentile(values, 90).toFixed(1), max: +Math.max(...values).toFixed(1) });
 
 console.log = () => {};

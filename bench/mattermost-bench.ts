@@ -19,18 +19,13 @@ import { fileURLToPath } from "node:url";
 import { createAssistant } from "../src/assistant.js";
 import { loadConfig } from "../src/config.js";
 import { createLogger } from "../src/logger.js";
+import { numberArg, percentile } from "./bench-util.js";
 import { startServices } from "../src/start-services.js";
 import { FakeMattermostServer } from "../test/support/fake-mattermost-server.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const arg = (name: string, fallback: number) => {
-  const at = process.argv.indexOf(name);
-  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive whole number`);
-  return value;
-};
-const USERS = arg("--users", 50);
-const ROUNDS = arg("--rounds", 10);
+const USERS = numberArg("--users", 50);
+const ROUNDS = numberArg("--rounds", 10);
 const TARGET_P50_MS = 50;
 const REPLY_TIMEOUT_MS = 30_000;
 
@@ -41,10 +36,6 @@ const questions = readFileSync(join(root, "test/eval/questions.jsonl"), "utf8")
   .filter((c) => c.expect === "answered")
   .map((c) => c.q);
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
-};
 
 const dataDir = mkdtempSync(join(tmpdir(), "enso-mm-bench-"));
 const log = createLogger({ logLevel: "silent", logFormat: "json" });

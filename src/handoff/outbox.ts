@@ -152,6 +152,7 @@ export class Outbox {
       }
       this.log.info({ sink: item.sink, ref: item.ref, kind: item.kind, attempts: item.attempts + 1, ms: Date.now() - started, waitedMs: started - item.createdAt.getTime() }, "ticket delivery done");
     } catch (error) {
+      // A helpdesk's refusal may quote the requester's address: logs get it without, the store with.
       const message = error instanceof Error ? error.message : String(error);
       const permanent = error instanceof SinkError ? error.permanent : false;
       if (permanent || item.attempts + 1 >= this.settings.maxAttempts) {
@@ -160,17 +161,22 @@ export class Outbox {
       }
       const delay = Math.min(this.settings.maxDelayMs, this.settings.baseDelayMs * 2 ** item.attempts) * (0.8 + Math.random() * 0.4);
       this.store.retryLater(item.id, new Date(Date.now() + delay), message);
-      this.log.warn({ sink: item.sink, ref: item.ref, kind: item.kind, attempts: item.attempts + 1, retryInMs: Math.round(delay), error: message }, "ticket delivery failed; retrying later");
+      this.log.warn({ sink: item.sink, ref: item.ref, kind: item.kind, attempts: item.attempts + 1, retryInMs: Math.round(delay), error: withoutEmails(message) }, "ticket delivery failed; retrying later");
     }
   }
 
   private fail(item: OutboxItem, error: string): void {
     const abandoned = this.store.giveUp(item.id, error);
-    this.log.error({ sink: item.sink, ref: item.ref, kind: item.kind, error, abandoned }, "ticket delivery given up: staff are told");
+    this.log.error({ sink: item.sink, ref: item.ref, kind: item.kind, error: withoutEmails(error), abandoned }, "ticket delivery given up: staff are told");
     try {
       this.onFailure(item, error, abandoned);
     } catch (failure) {
       this.log.error({ err: failure }, "could not report a failed delivery");
     }
   }
+}
+
+/** Email addresses out of a message bound for the logs. */
+export function withoutEmails(text: string): string {
+  return text.replace(/[^\s<>"'(),;:]+@[^\s<>"'(),;:]+\.[a-z]{2,}/gi, "[email]");
 }

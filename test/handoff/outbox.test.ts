@@ -131,46 +131,40 @@ describe("the outbox", () => {
     expect(made?.followups.map((f) => f.content.split("\n\n")[1])).toEqual(["premier ajout", "second ajout"]);
   });
 
-  it("stops at a permanent error, tells the staff channel, and does not retry", async () => {
+  /** A ticket for the staff channel and a GLPI, with the desk reporting failed deliveries to staff. */
+  function openWithStaff(file: string, glpiSink: GlpiSink, settings: OutboxSettings = fast) {
     const staff = new StaffNotes();
-    const wrongToken = new GlpiSink({ url: glpi.url, appToken: glpi.appToken, userToken: "revoked-user-token" });
-    const { store, outbox } = newOutbox(join(dir, "permanent.sqlite"), [staff, wrongToken]);
+    const { store, outbox } = newOutbox(join(dir, file), [staff, glpiSink], settings);
     const desk = new HandoffDesk(store.tickets, outbox, quiet, { site: "univ-paris1", claimTimeoutMs: 60_000, contact });
     outbox.setFailureHandler((item, error) => desk.reportFailure(item, error));
-    const opened = glpi.opened;
-    const requestsBefore = glpi.sessions.size;
     const ticket = sampleTicket();
     store.tickets.open(ticket, "bot", [
       { key: `${ticket.ref}.staff.create`, sink: "staff", ref: ticket.ref, kind: "create" },
       { key: `${ticket.ref}.glpi.create`, sink: "glpi", ref: ticket.ref, kind: "create" },
     ]);
     outbox.start();
-    await until(() => staff.notes.some((note) => note.includes("glpi")));
+    return { store, staff, ticket, warning: () => staff.notes.find((note) => note.includes("glpi")) };
+  }
+
+  it("stops at a permanent error, tells the staff channel, and does not retry", async () => {
+    const attemptsBefore = glpi.initSessions;
+    const { store, ticket, warning } = openWithStaff("permanent.sqlite", new GlpiSink({ url: glpi.url, appToken: glpi.appToken, userToken: "revoked-user-token" }));
+    await until(() => warning() !== undefined);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(staff.notes.find((note) => note.includes("glpi"))).toContain(ticket.ref);
-    expect(staff.notes.find((note) => note.includes("glpi"))).toContain("ERROR_GLPI_LOGIN_USER_TOKEN");
+    expect(warning()).toContain(ticket.ref);
+    expect(warning()).toContain("ERROR_GLPI_LOGIN_USER_TOKEN");
     expect(store.tickets.outboxCounts()).toEqual({ pending: 0, failed: 1 });
     expect(store.tickets.events(ticket.ref).map((e) => e.kind)).toContain("delivery_failed");
-    // One attempt: initSession was refused once, never again.
-    expect(glpi.opened).toBe(opened);
-    expect(glpi.sessions.size).toBe(requestsBefore);
+    // One attempt: the refused session was not asked for again (retries run every 40 ms here).
+    expect(glpi.initSessions).toBe(attemptsBefore + 1);
   });
 
   it("gives up on a system that stays down after the configured attempts, and says so", async () => {
     glpi.down = true;
-    const staff = new StaffNotes();
-    const { store, outbox } = newOutbox(join(dir, "attempts.sqlite"), [staff, new GlpiSink({ url: glpi.url, appToken: glpi.appToken, userToken: glpi.userToken })], { ...fast, maxAttempts: 3 });
-    const desk = new HandoffDesk(store.tickets, outbox, quiet, { site: "univ-paris1", claimTimeoutMs: 60_000, contact });
-    outbox.setFailureHandler((item, error) => desk.reportFailure(item, error));
-    const ticket = sampleTicket();
-    store.tickets.open(ticket, "bot", [
-      { key: `${ticket.ref}.staff.create`, sink: "staff", ref: ticket.ref, kind: "create" },
-      { key: `${ticket.ref}.glpi.create`, sink: "glpi", ref: ticket.ref, kind: "create" },
-    ]);
-    outbox.start();
-    await until(() => staff.notes.some((note) => note.includes("glpi")));
+    const { store, warning } = openWithStaff("attempts.sqlite", new GlpiSink({ url: glpi.url, appToken: glpi.appToken, userToken: glpi.userToken }), { ...fast, maxAttempts: 3 });
+    await until(() => warning() !== undefined);
     glpi.down = false;
-    expect(staff.notes.find((note) => note.includes("glpi"))).toContain("gave up after 3 attempts");
+    expect(warning()).toContain("gave up after 3 attempts");
     expect(store.tickets.outboxCounts().failed).toBe(1);
   });
 });

@@ -147,7 +147,7 @@ describe("handing a conversation to ENSO staff in Mattermost", () => {
     expect(buttons(server.posts.get(card.id)).map((x) => x.name)).toEqual(["Rendre au bot", "Résolu"]);
     // Only the winner's claim is in the audit trail.
     expect(services?.store.tickets.events(ref).filter((e) => e.kind === "claimed")).toHaveLength(1);
-    await services?.desk.resolve(ref, { id: marie.id, name: "marie" });
+    services?.desk.resolve(ref, { id: marie.id, name: "marie" });
   });
 
   it("stays silent while a person has the conversation and relays both ways, then answers again once released", async () => {
@@ -178,7 +178,7 @@ describe("handing a conversation to ENSO staff in Mattermost", () => {
       return server.repliesTo(again.id);
     })();
     expect(answer?.message).toMatch(/^>/m);
-    await services?.desk.resolve(ref, { id: marie.id, name: "marie" });
+    services?.desk.resolve(ref, { id: marie.id, name: "marie" });
   });
 
   it("drops a bot answer being prepared when a person takes the conversation, and gives that question to the person", async () => {
@@ -200,7 +200,7 @@ describe("handing a conversation to ENSO staff in Mattermost", () => {
     await settle();
     expect(server.repliesTo(question.id)).toEqual([]);
     expect(botSaysToAlice().at(-1)).toContain("paul, de l'équipe ENSO, a pris en charge");
-    await services?.desk.resolve(ref, { id: paul.id, name: "paul" });
+    services?.desk.resolve(ref, { id: paul.id, name: "paul" });
   });
 
   it("resolves: the user is told and asked for feedback, the card shows it, and later staff messages are not relayed", async () => {
@@ -232,7 +232,7 @@ describe("handing a conversation to ENSO staff in Mattermost", () => {
     await services?.stop();
     services = undefined;
     const whileDown = server.userPosts(alice, dm, "Je précise : il s'agit d'entretiens enregistrés.");
-    await startBot();
+    const restarted = await startBot();
     await server.waitFor(() => thread(card).some((p) => p.message.includes("entretiens enregistrés")));
     await settle();
     // The first message while waiting is acknowledged, not answered; the next is only relayed.
@@ -243,7 +243,7 @@ describe("handing a conversation to ENSO staff in Mattermost", () => {
     expect(server.repliesTo(next.id)).toEqual([]);
     const claimed = await server.clickButton(card.id, "claim", paul);
     expect(claimed.body.ephemeral_text).toBeUndefined();
-    await services?.desk.resolve(ref, { id: paul.id, name: "paul" });
+    restarted.desk.resolve(ref, { id: paul.id, name: "paul" });
   });
 
   it("posts the card once the staff channel accepts posts again", async () => {

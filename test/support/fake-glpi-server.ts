@@ -21,6 +21,8 @@ export class FakeGlpiServer {
   /** Sessions opened and killed, to check none is left open. */
   opened = 0;
   killed = 0;
+  /** initSession calls, refused ones included. */
+  initSessions = 0;
   /** Answer every call with 503 (a GLPI being upgraded). */
   down = false;
   /** Hold the answer to POST /Ticket this long after creating it (a slow GLPI, or a crash meanwhile). */
@@ -60,6 +62,7 @@ export class FakeGlpiServer {
     const path = url.pathname.replace(/^\/apirest\.php/, "");
     if (request.headers["app-token"] !== this.appToken) return send(400, ["ERROR_WRONG_APP_TOKEN_PARAMETER", "parameter app_token seems wrong"]);
     if (path === "/initSession") {
+      this.initSessions++;
       if (request.headers.authorization !== `user_token ${this.userToken}`) return send(401, ["ERROR_GLPI_LOGIN_USER_TOKEN", "parameter user_token seems invalid"]);
       const token = randomBytes(12).toString("hex");
       this.sessions.add(token);
