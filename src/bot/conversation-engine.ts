@@ -118,13 +118,16 @@ export class ConversationEngine {
   /** Opens a ticket; the reply says why, the reference, who answers and where. */
   private async openTicket(desk: HandoffDesk, message: InboundMessage, answer: AskResult, reason: TicketReason, history: readonly Turn[]): Promise<OutboundMessage> {
     let email: string | undefined;
+    let fullName: string | undefined;
     try {
-      email = (await message.userProfile?.())?.email || undefined;
+      const profile = await message.userProfile?.();
+      email = profile?.email || undefined;
+      fullName = profile?.name || undefined;
     } catch (error) {
       this.log.warn({ err: error, platform: message.platform }, "the user's email could not be read; the ticket goes without it");
     }
     try {
-      const { ticket, inChat, existing } = desk.escalate({ message, ...(email ? { email } : {}), answer, reason, history, ...(message.ephemeral ? { chat: false } : {}) });
+      const { ticket, inChat, existing } = desk.escalate({ message, ...(email ? { email } : {}), ...(fullName ? { fullName } : {}), answer, reason, history, ...(message.ephemeral ? { chat: false } : {}) });
       const text = existing ? alreadyWithStaffText(answer.language, ticket.ref) : `${escalationLead(answer.language, reason)}\n\n${ticketOpenedText(answer.language, { ref: ticket.ref, inChat, waitMinutes: Math.round(desk.claimTimeoutMs / 60000), ...(email ? { email } : {}), contact: this.options.contact, delivered: desk.delivers })}`;
       const conversationRef = HandoffDesk.conversationOf(message);
       return {

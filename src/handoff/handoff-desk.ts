@@ -102,7 +102,7 @@ export class HandoffDesk {
    * a double click), no second ticket is opened: the message joins the existing one (`existing`).
    * `chat: false` for replies the user cannot be written back to (an ephemeral slash command).
    */
-  escalate(input: { message: InboundMessage; email?: string; answer: Pick<AskResult, "language" | "search">; reason: TicketReason; history: readonly Turn[]; chat?: boolean }): { ticket: Ticket; inChat: boolean; existing?: true } {
+  escalate(input: { message: InboundMessage; email?: string; fullName?: string; answer: Pick<AskResult, "language" | "search">; reason: TicketReason; history: readonly Turn[]; chat?: boolean }): { ticket: Ticket; inChat: boolean; existing?: true } {
     const { message, answer } = input;
     const now = new Date();
     const turns = this.options.transcriptTurns ?? 6;
@@ -110,7 +110,8 @@ export class HandoffDesk {
       ref: newTicketReference(now),
       createdAt: now,
       updatedAt: now,
-      user: { id: message.userId, name: message.userName, ...(input.email ? { email: input.email } : {}) },
+      // "Alice Martin (alice)" when the platform gives a full name, else the username.
+      user: { id: message.userId, name: input.fullName && message.userName ? `${input.fullName} (${message.userName})` : (input.fullName ?? message.userName), ...(input.email ? { email: input.email } : {}) },
       conversation: HandoffDesk.conversationOf(message),
       site: this.options.site,
       reason: input.reason,

@@ -66,7 +66,7 @@ const statusLabel = (ticket: Ticket, hold: ConversationHold) =>
 export function renderTicketCard(ticket: Ticket, hold: ConversationHold, wiring: Pick<Wiring, "actionUrl" | "secret">): { message: string; props: Record<string, unknown> } {
   const passages = ticket.passages.map((p, i) => `${i + 1}. ${p.url ? `[${p.title}](${p.url})` : p.title} — ${p.source} (BM25 ${p.bm25.toFixed(1)}, vecteur ${p.vector.toFixed(2)})`);
   const transcript = ticket.transcript.slice(-4).map((t) => `> **${t.role === "user" ? "Personne" : "Assistant"}** : ${t.text.replace(/\s+/g, " ").slice(0, 300)}`);
-  const user = `@${ticket.user.name || ticket.user.id}${ticket.user.email ? ` (${ticket.user.email})` : ""}`;
+  const user = `${ticket.user.name || ticket.user.id}${ticket.user.email ? ` (${ticket.user.email})` : ""}`;
   const message = neutralizeMentions(
     [
       `#### Demande ${ticket.ref}`,
