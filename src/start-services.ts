@@ -67,6 +67,7 @@ export async function startServices(config: Config & { mattermost: MattermostCon
   const publicUrl = config.http.publicUrl ?? `http://localhost:${address.port}`;
   const actionUrl = `${publicUrl}${ACTION_PATH}`;
   let staffChannelId: string | undefined;
+  const staffThreads = new Map<string, Promise<unknown>>();
   const channel = new MattermostChannel({
     config: config.mattermost,
     store,
@@ -76,13 +77,26 @@ export async function startServices(config: Config & { mattermost: MattermostCon
     ...(overrides.retry ? { retry: overrides.retry } : {}),
     handoff: {
       staffChannelId: () => staffChannelId,
-      isHeld: (conversation) => desk.hold(conversation).state !== "bot",
-      onStaffPost: async (post: Post, userName: string) => {
-        const ticket = desk.byCard(post.root_id);
-        if (!ticket) return;
-        const profile = await channel.userProfile(post.user_id).catch(() => ({}) as { name?: string });
-        const result = desk.staffReply(ticket.ref, { id: post.user_id, name: profile.name ?? userName }, post.message, post.id);
-        if (!result.ok) await channel.rest.createPost({ channel_id: post.channel_id, root_id: post.root_id, message: result.message } as Partial<Post> as Post);
+      isHeld: (conversation, userId) => {
+        const hold = desk.hold(conversation);
+        return hold.state !== "bot" && hold.ticketRef !== undefined && desk.ticket(hold.ticketRef)?.user.id === userId;
+      },
+      // One thread's replies are relayed one after another, in the order they were posted.
+      onStaffPost: (post: Post, userName: () => Promise<string>) => {
+        const previous = staffThreads.get(post.root_id) ?? Promise.resolve();
+        const next = previous.then(async () => {
+          const ticket = desk.byCard(post.root_id);
+          if (!ticket) return;
+          const profile = await channel.userProfile(post.user_id).catch(() => ({}) as { name?: string });
+          const result = desk.staffReply(ticket.ref, { id: post.user_id, name: profile.name ?? (await userName()) }, post.message, post.id);
+          if (!result.ok) await channel.rest.createPost({ channel_id: post.channel_id, root_id: post.root_id, message: result.message } as Partial<Post> as Post);
+        });
+        const settled = next.catch(() => undefined);
+        staffThreads.set(post.root_id, settled);
+        void settled.then(() => {
+          if (staffThreads.get(post.root_id) === settled) staffThreads.delete(post.root_id);
+        });
+        return next;
       },
     },
   });
@@ -106,7 +120,6 @@ export async function startServices(config: Config & { mattermost: MattermostCon
         const ticket = desk.ticket(ref);
         return ticket ? renderTicketCard(ticket, desk.hold(ticket.conversation), wiring) : undefined;
       },
-      ticketOfPost: (postId) => (postId ? desk.byCard(postId)?.ref : undefined),
     };
   } else log.warn("MATTERMOST_STAFF_CHANNEL is not set: tickets go to the configured ticket systems only, and nobody can take a conversation over in chat");
 

@@ -58,7 +58,9 @@ export class ConversationEngine {
       const hold = desk.hold(conversationRef);
       if (hold.state !== "bot") {
         this.log.info({ platform: message.platform, ref: hold.ticketRef, state: hold.state }, "message relayed to staff, not answered");
-        const ack = desk.userMessage(message, hold);
+        // While a ticket waits, each message also goes to the helpdesks: not more than the rate limit allows.
+        const toSystems = hold.state !== "waiting_human" || (this.options.rateLimiter?.take(`${message.platform}:${message.userId}`) ?? "allowed") === "allowed";
+        const ack = desk.userMessage(message, hold, { toSystems });
         return ack ? { kind: "text", text: ack, stillWanted: () => desk.hold(conversationRef).state === "waiting_human" } : undefined;
       }
     }

@@ -33,6 +33,8 @@ export interface HandoffOptions {
   readonly contact: Contact;
   /** How many turns of the conversation go into a ticket. */
   readonly transcriptTurns?: number;
+  /** A conversation a person holds, silent both ways this long, goes back to the bot (default 24 h). */
+  readonly humanIdleMs?: number;
 }
 
 export type ActionResult = { readonly ok: true; readonly ticket: Ticket } | { readonly ok: false; readonly message: string };
@@ -128,8 +130,9 @@ export class HandoffDesk {
         coverage: hit.scores.coverage,
       })),
       status: "open",
+      chatRoute: input.chat !== false,
     };
-    const inChat = input.chat !== false && this.staffAround(now);
+    const inChat = ticket.chatRoute && this.staffAround(now);
     const deliveries = [...(this.staffRoom ? [STAFF_SINK] : []), ...this.external].map((sink): OutboxDraft => ({ key: `${ticket.ref}.${sink}.create`, sink, ref: ticket.ref, kind: "create" }));
     const opened = this.store.open(ticket, inChat ? "waiting_human" : "bot", deliveries, new Date(now.getTime() + this.options.claimTimeoutMs));
     if (!opened.opened) {
@@ -150,26 +153,28 @@ export class HandoffDesk {
    * while nobody has claimed it, to the helpdesks as new information). Returns the reply the user
    * gets, if any: only the first message while waiting is acknowledged.
    */
-  userMessage(message: InboundMessage, hold: ConversationHold): string | undefined {
+  userMessage(message: InboundMessage, hold: ConversationHold, options: { toSystems?: boolean } = {}): string | undefined {
     const ticket = hold.ticketRef ? this.store.get(hold.ticketRef) : undefined;
     if (!ticket) return undefined;
+    // Someone else in a held channel thread: staff see it, the helpdesk (Reply-To the requester) does not.
+    const fromRequester = message.userId === ticket.user.id;
     const at = new Date();
     const followUp: FollowUp = { kind: "user_message", author: message.userName || message.userId, text: message.text, at: at.toISOString() };
     const deliveries: OutboxDraft[] = [];
     // Keyed by the message: the same message relayed twice (a catch-up after a crash) is queued once.
     if (this.staffRoom) deliveries.push(this.draft(ticket, STAFF_SINK, { text: `**${message.userName || message.userId}** : ${message.text}` } satisfies StaffNote, message.messageId));
-    if (hold.state === "waiting_human") for (const sink of this.external) deliveries.push(this.draft(ticket, sink, followUp, message.messageId));
+    if (hold.state === "waiting_human" && fromRequester && options.toSystems !== false) for (const sink of this.external) deliveries.push(this.draft(ticket, sink, followUp, message.messageId));
     const acknowledged = this.store.events(ticket.ref).some((event) => event.kind === "user_message");
     this.store.record(ticket.ref, { at, actor: `${message.userId}|${message.userName}`, kind: "user_message", detail: message.text }, deliveries);
     this.outbox.kick();
-    return hold.state === "waiting_human" && !acknowledged ? waitingAckText(ticket.language, ticket.ref) : undefined;
+    return hold.state === "waiting_human" && !acknowledged && fromRequester ? waitingAckText(ticket.language, ticket.ref) : undefined;
   }
 
   claim(ref: string, staff: StaffMember): ActionResult {
     const ticket = this.store.get(ref);
     if (!ticket) return { ok: false, message: `Demande ${ref} introuvable.` };
     const result = this.store.claim(ref, `${staff.id}|${staff.name}`, [
-      this.draft(ticket, chatSink(ticket.conversation.platform), { text: claimedText(ticket.language, ref, staff.name) } satisfies ChatNote),
+      ...this.chat(ticket, { text: claimedText(ticket.language, ref, staff.name) }),
       ...this.cardAndNotes(ticket, `Pris en charge par ${staff.name}.`),
       ...this.external.map((sink) => this.draft(ticket, sink, { kind: "claimed", author: staff.name, text: `Pris en charge dans le chat par ${staff.name}.`, at: new Date().toISOString() } satisfies FollowUp)),
     ]);
@@ -180,7 +185,9 @@ export class HandoffDesk {
     }
     const current = result.ticket;
     const message =
-      current?.status === "claimed" ? `Déjà pris en charge par ${assigneeName(current.assignee)}.` : current?.status === "resolved" ? `La demande ${ref} est déjà résolue.` : `La demande ${ref} ne peut pas être prise en charge.`;
+      result.heldFor !== undefined
+        ? `La conversation de la personne attend déjà l'équipe pour la demande ${result.heldFor} : prenez plutôt celle-ci.`
+        : current?.status === "claimed" ? `Déjà pris en charge par ${assigneeName(current.assignee)}.` : current?.status === "resolved" ? `La demande ${ref} est déjà résolue.` : `La demande ${ref} ne peut pas être prise en charge.`;
     return { ok: false, message };
   }
 
@@ -201,7 +208,7 @@ export class HandoffDesk {
       return { ok: false, message: `Message non transmis : la conversation de la demande ${ref} n'est pas (ou plus) entre les mains de l'équipe. Répondez par courriel, ou reprenez-la avec « Prendre en charge ».` };
     }
     const at = new Date();
-    this.store.record(ref, { at, actor: `${staff.id}|${staff.name}`, kind: "staff_reply", detail: text }, [this.draft(ticket, chatSink(ticket.conversation.platform), { text: staffSaysText(staff.name, text) } satisfies ChatNote, messageId)]);
+    this.store.record(ref, { at, actor: `${staff.id}|${staff.name}`, kind: "staff_reply", detail: text }, this.chat(ticket, { text: staffSaysText(staff.name, text) }, messageId));
     this.outbox.kick();
     return { ok: true, ticket };
   }
@@ -210,7 +217,7 @@ export class HandoffDesk {
     const ticket = this.store.get(ref);
     if (!ticket) return { ok: false, message: `Demande ${ref} introuvable.` };
     const released = this.store.release(ref, `${staff.id}|${staff.name}`, [
-      this.draft(ticket, chatSink(ticket.conversation.platform), { text: releasedText(ticket.language, ref) } satisfies ChatNote),
+      ...this.chat(ticket, { text: releasedText(ticket.language, ref) }),
       ...this.cardAndNotes(ticket, `Conversation rendue à l'assistant par ${staff.name}.`),
       ...this.external.map((sink) => this.draft(ticket, sink, { kind: "released", author: staff.name, text: this.chatTranscript(ref), at: new Date().toISOString() } satisfies FollowUp)),
     ]);
@@ -224,7 +231,7 @@ export class HandoffDesk {
     const ticket = this.store.get(ref);
     if (!ticket) return { ok: false, message: `Demande ${ref} introuvable.` };
     const resolved = this.store.resolve(ref, `${staff.id}|${staff.name}`, [
-      this.draft(ticket, chatSink(ticket.conversation.platform), { text: resolvedText(ticket.language, ref), askFeedback: true } satisfies ChatNote),
+      ...this.chat(ticket, { text: resolvedText(ticket.language, ref), askFeedback: true }),
       ...this.cardAndNotes(ticket, `Résolu par ${staff.name}.`),
       ...this.external.map((sink) => this.draft(ticket, sink, { kind: "resolved", author: staff.name, text: this.chatTranscript(ref), at: new Date().toISOString() } satisfies FollowUp)),
     ]);
@@ -239,7 +246,7 @@ export class HandoffDesk {
     let told = 0;
     for (const ticket of this.store.overdueClaims(now)) {
       const done = this.store.claimTimedOut(ticket.ref, [
-        this.draft(ticket, chatSink(ticket.conversation.platform), { text: claimTimeoutText(ticket.language, ticket.ref, ticket.user.email, this.options.contact) } satisfies ChatNote),
+        ...this.chat(ticket, { text: claimTimeoutText(ticket.language, ticket.ref, ticket.user.email, this.options.contact) }),
         ...this.cardAndNotes(ticket, `Personne n'a pris la demande en charge en ${Math.round(this.options.claimTimeoutMs / 60000)} min : la personne attend une réponse par courriel.`),
         ...this.external.map((sink) => this.draft(ticket, sink, { kind: "claim_timeout", author: BOT, text: "Personne n'a pris la demande en charge dans le chat : merci de répondre par courriel.", at: now.toISOString() } satisfies FollowUp)),
       ]);
@@ -248,6 +255,12 @@ export class HandoffDesk {
     if (told > 0) {
       this.log.info({ tickets: told }, "claim timeout: users told the answer will come by email");
       this.outbox.kick();
+    }
+    // Nobody can answer in chat any more (no staff channel), or a person went silent for a day: the
+    // conversation goes back to the bot rather than staying muted.
+    const idle = this.staffRoom ? this.store.heldTickets(new Date(now.getTime() - (this.options.humanIdleMs ?? 24 * 3600_000))) : this.store.heldTickets();
+    for (const ref of idle) {
+      if (this.release(ref, { id: "bot", name: this.staffRoom ? "l'assistant (conversation inactive)" : "l'assistant (pas de canal d'équipe)" }).ok) told++;
     }
     return told;
   }
@@ -273,6 +286,11 @@ export class HandoffDesk {
   private cardAndNotes(ticket: Ticket, note: string): OutboxDraft[] {
     if (!this.staffRoom) return [];
     return [this.draft(ticket, STAFF_SINK, { card: true } satisfies StaffNote), this.draft(ticket, STAFF_SINK, { text: note } satisfies StaffNote)];
+  }
+
+  /** A message to the user in their chat, when the ticket has a chat route. */
+  private chat(ticket: Ticket, note: ChatNote, sourceId?: string): OutboxDraft[] {
+    return ticket.chatRoute ? [this.draft(ticket, chatSink(ticket.conversation.platform), note, sourceId)] : [];
   }
 
   private draft(ticket: Ticket, sink: string, payload: unknown, sourceId?: string): OutboxDraft {

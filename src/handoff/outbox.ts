@@ -74,8 +74,12 @@ export class Outbox {
     clearTimeout(this.timer);
     this.timer = undefined;
     const limit = this.settings.concurrency;
-    if ([...this.sinks.keys()].some((sink) => (this.perSink.get(sink) ?? 0) < limit)) {
-      for (const item of this.store.due(new Date(), 200 + this.busy.size)) {
+    const now = new Date();
+    // Sink by sink, so that a backlog for one never hides another's due items.
+    for (const sink of this.sinks.keys()) {
+      const free = limit - (this.perSink.get(sink) ?? 0);
+      if (free <= 0) continue;
+      for (const item of this.store.due(now, free + this.busy.size, sink)) {
         const group = `${item.sink}\u0000${item.ref}`;
         const active = this.perSink.get(item.sink) ?? 0;
         if (this.busy.has(group) || active >= limit) continue;
@@ -90,7 +94,10 @@ export class Outbox {
         this.running.add(run);
       }
     }
-    if (this.running.size === 0) this.sleepUntilDue();
+    // Items of sinks no longer configured are given up, and staff told.
+    for (const item of this.store.due(now, 20)) if (!this.sinks.has(item.sink)) this.fail(item, `no sink "${item.sink}" is configured any more`);
+    // Due items skipped for want of a slot are taken when a delivery ends; the timer is for later ones.
+    this.sleepUntilDue();
   }
 
   /** kick() where an exception would have no one to catch it (timers, promise callbacks). */
@@ -117,7 +124,7 @@ export class Outbox {
   }
 
   private sleepUntilDue(): void {
-    const next = this.store.nextDue();
+    const next = this.store.nextDue(new Date());
     // Woken at least every 30 s: another process (`enso tickets close`) may have queued something.
     const wait = next ? Math.max(10, Math.min(30_000, next.getTime() - Date.now())) : 30_000;
     this.timer = setTimeout(() => this.safeKick(), wait);
@@ -152,22 +159,23 @@ export class Outbox {
       }
       this.log.info({ sink: item.sink, ref: item.ref, kind: item.kind, attempts: item.attempts + 1, ms: Date.now() - started, waitedMs: started - item.createdAt.getTime() }, "ticket delivery done");
     } catch (error) {
-      // A helpdesk's refusal may quote the requester's address: logs get it without, the store with.
+      // A helpdesk's answer may quote the requester: the store and staff get it, the logs do not.
       const message = error instanceof Error ? error.message : String(error);
+      const full = error instanceof SinkError && error.detail ? `${message}: ${error.detail}` : message;
       const permanent = error instanceof SinkError ? error.permanent : false;
       if (permanent || item.attempts + 1 >= this.settings.maxAttempts) {
-        this.fail(item, permanent ? message : `${message} (gave up after ${item.attempts + 1} attempts)`);
+        this.fail(item, permanent ? full : `${full} (gave up after ${item.attempts + 1} attempts)`, message);
         return;
       }
       const delay = Math.min(this.settings.maxDelayMs, this.settings.baseDelayMs * 2 ** item.attempts) * (0.8 + Math.random() * 0.4);
-      this.store.retryLater(item.id, new Date(Date.now() + delay), message);
+      this.store.retryLater(item.id, new Date(Date.now() + delay), full);
       this.log.warn({ sink: item.sink, ref: item.ref, kind: item.kind, attempts: item.attempts + 1, retryInMs: Math.round(delay), error: withoutEmails(message) }, "ticket delivery failed; retrying later");
     }
   }
 
-  private fail(item: OutboxItem, error: string): void {
+  private fail(item: OutboxItem, error: string, forLogs = error): void {
     const abandoned = this.store.giveUp(item.id, error);
-    this.log.error({ sink: item.sink, ref: item.ref, kind: item.kind, error: withoutEmails(error), abandoned }, "ticket delivery given up: staff are told");
+    this.log.error({ sink: item.sink, ref: item.ref, kind: item.kind, error: withoutEmails(forLogs), abandoned }, "ticket delivery given up: staff are told");
     try {
       this.onFailure(item, error, abandoned);
     } catch (failure) {

@@ -43,14 +43,21 @@ export interface TicketSink {
  * not exist, a payload the system rejects): the outbox then stops and tells the staff.
  */
 export class SinkError extends Error {
+  /**
+   * @param detail what the system answered (its error body): for the ticket's record and the staff
+   *   warning, never for the logs, as it may quote the user.
+   */
   constructor(
     message: string,
     readonly permanent: boolean,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; detail?: string },
   ) {
     super(message, options);
     this.name = "SinkError";
+    this.detail = options?.detail;
   }
+
+  readonly detail: string | undefined;
 }
 
 /** HTTP statuses worth retrying: timeouts, rate limits, server errors. Any other 4xx is permanent. */
@@ -77,6 +84,6 @@ export async function requestJson(system: string, url: string, init: RequestInit
   } catch {
     // Not JSON: kept as text.
   }
-  if (!response.ok) throw new SinkError(`${system} answered HTTP ${response.status}: ${text.slice(0, 300)}`, !isRetryableStatus(response.status));
+  if (!response.ok) throw new SinkError(`${system} answered HTTP ${response.status}`, !isRetryableStatus(response.status), { detail: text.slice(0, 300) });
   return { status: response.status, body };
 }

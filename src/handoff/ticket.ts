@@ -70,6 +70,11 @@ export interface Ticket {
   readonly assignee?: string;
   /** The staff channel's card (its post id), once posted. */
   readonly cardId?: string;
+  /**
+   * False when the user cannot be written to again in chat (a slash command's ephemeral reply): the
+   * ticket is answered by email, and nobody takes a conversation over.
+   */
+  readonly chatRoute: boolean;
   readonly updatedAt: Date;
 }
 

@@ -5,8 +5,7 @@ import type { Config } from "../config.js";
 import { EnsoError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { SqliteStore } from "../store/sqlite-store.js";
-import { createSinks } from "./create-sinks.js";
-import { chatSink, HandoffDesk, STAFF_SINK } from "./handoff-desk.js";
+import { chatSink, HandoffDesk } from "./handoff-desk.js";
 import { Outbox } from "./outbox.js";
 import { reasonLabels, ticketText } from "./render-ticket.js";
 import type { TicketSink } from "./ticket-sink.js";
@@ -81,7 +80,10 @@ export function registerTicketsCommand(program: Command, context: () => { config
     .action((ref: string, options: { by: string }) =>
       withStore((store, config, log) => {
         const ticket = find(store, ref);
-        const names = [...createSinks(config.handoff).map((sink) => sink.name), ...(config.mattermost?.staffChannel ? [STAFF_SINK] : []), ...(config.mattermost ? [chatSink("mattermost")] : [])];
+        // Told: the systems that got this ticket (staff channel included), and the user's chat; not
+        // whatever this shell's environment happens to configure.
+        const holders = store.tickets.deliveries(ticket.ref).filter((d) => d.kind === "create").map((d) => d.sink);
+        const names = [...new Set([...holders, ...(ticket.chatRoute ? [chatSink(ticket.conversation.platform)] : [])])];
         const outbox = new Outbox(store.tickets, names.map(queuedOnly), log);
         const desk = new HandoffDesk(store.tickets, outbox, log, { site: config.handoff.site, claimTimeoutMs: config.handoff.claimTimeoutMs, contact: { email: config.contactEmail, requestFormUrl: config.requestFormUrl } });
         const result = desk.resolve(ticket.ref, { id: "cli", name: options.by });

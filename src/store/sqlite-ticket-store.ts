@@ -11,7 +11,8 @@ export const ticketMigration = `
     site TEXT NOT NULL, reason TEXT NOT NULL, language TEXT NOT NULL, question TEXT NOT NULL,
     transcript TEXT NOT NULL, passages TEXT NOT NULL,
     status TEXT NOT NULL, assignee TEXT, card_id TEXT,
-    claim_deadline INTEGER, claim_timeout_told INTEGER NOT NULL DEFAULT 0
+    claim_deadline INTEGER, claim_timeout_told INTEGER NOT NULL DEFAULT 0,
+    chat_route INTEGER NOT NULL DEFAULT 1
   );
   CREATE INDEX tickets_status ON tickets (status, created_at);
   CREATE INDEX tickets_card ON tickets (card_id);
@@ -25,6 +26,8 @@ export const ticketMigration = `
     state TEXT NOT NULL, ticket_ref TEXT, updated_at INTEGER NOT NULL,
     PRIMARY KEY (platform, conversation_id, thread_id)
   );
+  CREATE INDEX conversations_held ON conversations (state, updated_at);
+  CREATE INDEX conversations_ticket ON conversations (ticket_ref);
   CREATE TABLE outbox (
     id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, sink TEXT NOT NULL, ref TEXT NOT NULL,
     kind TEXT NOT NULL, payload TEXT, status TEXT NOT NULL DEFAULT 'pending',
@@ -52,6 +55,7 @@ interface TicketRow {
   status: TicketStatus;
   assignee: string | null;
   card_id: string | null;
+  chat_route: number;
 }
 
 function toTicket(row: TicketRow): Ticket {
@@ -70,6 +74,7 @@ function toTicket(row: TicketRow): Ticket {
     status: row.status,
     ...(row.assignee ? { assignee: row.assignee } : {}),
     ...(row.card_id ? { cardId: row.card_id } : {}),
+    chatRoute: row.chat_route === 1,
   };
 }
 
@@ -80,8 +85,8 @@ export class SqliteTicketStore implements TicketStore {
   constructor(private readonly db: Database.Database) {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
-      insertTicket: p(`INSERT INTO tickets (ref, created_at, updated_at, user_id, user_name, user_email, platform, conversation_id, thread_id, site, reason, language, question, transcript, passages, status, claim_deadline)
-                       VALUES (@ref, @created_at, @created_at, @user_id, @user_name, @user_email, @platform, @conversation_id, @thread_id, @site, @reason, @language, @question, @transcript, @passages, 'open', @claim_deadline)`),
+      insertTicket: p(`INSERT INTO tickets (ref, created_at, updated_at, user_id, user_name, user_email, platform, conversation_id, thread_id, site, reason, language, question, transcript, passages, status, claim_deadline, chat_route)
+                       VALUES (@ref, @created_at, @created_at, @user_id, @user_name, @user_email, @platform, @conversation_id, @thread_id, @site, @reason, @language, @question, @transcript, @passages, 'open', @claim_deadline, @chat_route)`),
       get: p("SELECT * FROM tickets WHERE ref = ?"),
       byCard: p("SELECT * FROM tickets WHERE card_id = ?"),
       list: p("SELECT * FROM tickets WHERE (@status IS NULL OR status = @status) ORDER BY created_at DESC LIMIT @limit"),
@@ -104,9 +109,16 @@ export class SqliteTicketStore implements TicketStore {
       item: p("SELECT * FROM outbox WHERE id = ?"),
       giveUp: p("UPDATE outbox SET status = 'failed', attempts = attempts + (id = @id), last_error = @error, done_at = @now WHERE status = 'pending' AND sink = @sink AND ref = @ref AND id >= @id"),
       externalId: p("SELECT external_id FROM outbox WHERE sink = ? AND ref = ? AND kind = 'create' AND status = 'delivered'"),
-      nextDue: p("SELECT min(next_attempt_at) AS at FROM outbox WHERE status = 'pending'"),
+      nextDue: p(`SELECT min(next_attempt_at) AS at FROM outbox o WHERE status = 'pending' AND next_attempt_at > ?
+                  AND id = (SELECT min(id) FROM outbox p WHERE p.status = 'pending' AND p.sink = o.sink AND p.ref = o.ref)`),
+      dueFor: p(`SELECT * FROM outbox o WHERE status = 'pending' AND sink = ? AND next_attempt_at <= ?
+              AND id = (SELECT min(id) FROM outbox p WHERE p.status = 'pending' AND p.sink = o.sink AND p.ref = o.ref)
+              ORDER BY next_attempt_at, id LIMIT ?`),
+      touchHold: p("UPDATE conversations SET updated_at = ? WHERE ticket_ref = ? AND state != 'bot'"),
+      idleHolds: p("SELECT ticket_ref FROM conversations WHERE state = 'human' AND updated_at < ? AND ticket_ref IS NOT NULL"),
+      allHolds: p("SELECT ticket_ref FROM conversations WHERE state != 'bot' AND ticket_ref IS NOT NULL"),
       deliveries: p("SELECT sink, kind, status, attempts, last_error FROM outbox WHERE ref = ? ORDER BY id"),
-      counts: p("SELECT sum(status = 'pending') AS pending, sum(status = 'failed') AS failed FROM outbox"),
+      counts: p("SELECT status, count(*) AS n FROM outbox WHERE status IN ('pending', 'failed') GROUP BY status"),
     };
   }
 
@@ -121,7 +133,7 @@ export class SqliteTicketStore implements TicketStore {
   open(ticket: Ticket, state: ConversationState, deliveries: readonly OutboxDraft[], claimDeadline?: Date): { opened: true } | { opened: false; hold: ConversationHold } {
     const now = ticket.createdAt.getTime();
     return this.db.transaction((): { opened: true } | { opened: false; hold: ConversationHold } => {
-      const hold = this.hold(ticket.conversation);
+      const hold = ticket.chatRoute ? this.hold(ticket.conversation) : ({ state: "bot" } as const);
       if (hold.state !== "bot") return { opened: false, hold };
       this.s.insertTicket.run({
         ref: ticket.ref,
@@ -139,9 +151,11 @@ export class SqliteTicketStore implements TicketStore {
         transcript: JSON.stringify(ticket.transcript),
         passages: JSON.stringify(ticket.passages),
         claim_deadline: state === "waiting_human" && claimDeadline ? claimDeadline.getTime() : null,
+        chat_route: ticket.chatRoute ? 1 : 0,
       });
       this.s.event.run(ticket.ref, now, "bot", "opened", ticket.reason);
-      this.setHold(ticket.conversation, state, ticket.ref, now);
+      // Without a chat route there is no conversation to hold.
+      if (ticket.chatRoute) this.setHold(ticket.conversation, state, ticket.ref, now);
       this.enqueue(deliveries, now);
       return { opened: true };
     })();
@@ -176,15 +190,15 @@ export class SqliteTicketStore implements TicketStore {
       const now = Date.now();
       const before = this.get(ref);
       if (!before) return { ok: false, ticket: undefined };
-      // Claimed, but its conversation given back to the bot: it may be taken again.
       const held = this.hold(before.conversation);
+      // The conversation waits for or is held by a person for another ticket: not this one's to take.
+      if (before.chatRoute && held.state !== "bot" && held.ticketRef !== ref) return { ok: false, ticket: before, heldFor: held.ticketRef ?? "" };
+      // Claimed, but its conversation given back to the bot: it may be taken again.
       const released = held.ticketRef !== ref || held.state !== "human";
       if (this.s.claim.run(assignee, now, ref, released ? 1 : 0).changes === 0) return { ok: false, ticket: before };
       const ticket = this.get(ref) as Ticket;
       this.s.event.run(ref, now, assignee, "claimed", null);
-      // The conversation follows the claim unless a person already holds it for another ticket.
-      const hold = this.hold(ticket.conversation);
-      if (hold.state !== "human" || hold.ticketRef === ref) this.setHold(ticket.conversation, "human", ref, now);
+      if (ticket.chatRoute) this.setHold(ticket.conversation, "human", ref, now);
       this.enqueue(deliveries, now);
       return { ok: true, ticket };
     })();
@@ -242,12 +256,14 @@ export class SqliteTicketStore implements TicketStore {
     this.db.transaction(() => {
       this.s.event.run(ref, event.at.getTime(), event.actor, event.kind, event.detail ?? null);
       this.s.touch.run(event.at.getTime(), ref);
+      // A message either way keeps a held conversation alive (see heldTickets).
+      if (event.kind === "user_message" || event.kind === "staff_reply") this.s.touchHold.run(event.at.getTime(), ref);
       this.enqueue(deliveries, event.at.getTime());
     })();
   }
 
-  due(now: Date, limit: number): OutboxItem[] {
-    const rows = this.s.due.all(now.getTime(), limit) as { id: number; key: string; sink: string; ref: string; kind: OutboxItem["kind"]; payload: string | null; attempts: number; created_at: number }[];
+  due(now: Date, limit: number, sink?: string): OutboxItem[] {
+    const rows = (sink === undefined ? this.s.due.all(now.getTime(), limit) : this.s.dueFor.all(sink, now.getTime(), limit)) as { id: number; key: string; sink: string; ref: string; kind: OutboxItem["kind"]; payload: string | null; attempts: number; created_at: number }[];
     return rows.map((row) => ({ id: row.id, key: row.key, sink: row.sink, ref: row.ref, kind: row.kind, payload: row.payload === null ? undefined : (JSON.parse(row.payload) as unknown), attempts: row.attempts, createdAt: new Date(row.created_at) }));
   }
 
@@ -269,8 +285,8 @@ export class SqliteTicketStore implements TicketStore {
     return (this.s.externalId.get(sink, ref) as { external_id: string | null } | undefined)?.external_id ?? undefined;
   }
 
-  nextDue(): Date | undefined {
-    const at = (this.s.nextDue.get() as { at: number | null }).at;
+  nextDue(after: Date): Date | undefined {
+    const at = (this.s.nextDue.get(after.getTime()) as { at: number | null }).at;
     return at === null ? undefined : new Date(at);
   }
 
@@ -280,7 +296,12 @@ export class SqliteTicketStore implements TicketStore {
   }
 
   outboxCounts(): { pending: number; failed: number } {
-    const row = this.s.counts.get() as { pending: number | null; failed: number | null };
-    return { pending: row.pending ?? 0, failed: row.failed ?? 0 };
+    const rows = this.s.counts.all() as { status: string; n: number }[];
+    return { pending: rows.find((r) => r.status === "pending")?.n ?? 0, failed: rows.find((r) => r.status === "failed")?.n ?? 0 };
+  }
+
+  heldTickets(idleBefore?: Date): string[] {
+    const rows = (idleBefore ? this.s.idleHolds.all(idleBefore.getTime()) : this.s.allHolds.all()) as { ticket_ref: string }[];
+    return rows.map((row) => row.ticket_ref);
   }
 }

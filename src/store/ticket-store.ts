@@ -27,7 +27,8 @@ export interface OutboxDraft {
   readonly payload?: unknown;
 }
 
-export type ClaimResult = { readonly ok: true; readonly ticket: Ticket } | { readonly ok: false; readonly ticket: Ticket | undefined };
+/** `heldFor`: the claim was refused because the conversation waits for or is held for that other ticket. */
+export type ClaimResult = { readonly ok: true; readonly ticket: Ticket } | { readonly ok: false; readonly ticket: Ticket | undefined; readonly heldFor?: string };
 
 /**
  * Tickets, conversation holds and the outbox, in one store so that a ticket and its deliveries are
@@ -63,15 +64,17 @@ export interface TicketStore {
   record(ref: string, event: TicketEvent, deliveries?: readonly OutboxDraft[]): void;
 
   /** Outbox: the oldest due item of each (sink, ticket) pair, so that each ticket's deliveries stay in order. */
-  due(now: Date, limit: number): OutboxItem[];
+  due(now: Date, limit: number, sink?: string): OutboxItem[];
   delivered(id: number, externalId?: string): void;
   retryLater(id: number, at: Date, error: string): void;
   /** Gives up on an item and on every later item of its (sink, ticket): they cannot land without it. */
   giveUp(id: number, error: string): number;
   /** The system's own id for a ticket created through a sink (RT ticket number, GLPI id...). */
   externalId(sink: string, ref: string): string | undefined;
-  /** The next time an item is due, to sleep until then. */
-  nextDue(): Date | undefined;
+  /** The next time, after `after`, that the first pending item of a (sink, ticket) falls due. */
+  nextDue(after: Date): Date | undefined;
+  /** Tickets whose conversation waits for or is held by a person; with `idleBefore`, held ones silent since then. */
+  heldTickets(idleBefore?: Date): string[];
   outboxCounts(): { pending: number; failed: number };
   /** A ticket's deliveries and where each stands, for `enso tickets show`. */
   deliveries(ref: string): { sink: string; kind: string; status: string; attempts: number; lastError?: string }[];

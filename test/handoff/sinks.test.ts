@@ -22,7 +22,7 @@ describe("the email sink, against a real SMTP server", () => {
 
   it("sends the ticket from the bot's mailbox to the service, Reply-To the user, with the reference in the subject and X-ENSO-Ticket, and no Auto-Submitted", async () => {
     const sink = new EmailSink({ smtpUrl: smtp.url, from: "Assistant ENSO <enso-bot@univ-paris1.fr>", to: "enso@univ-paris1.fr" });
-    const ticket = sampleTicket();
+    const ticket = sampleTicket({ question: "Suite à [support #123] et Ticket#2026112310000012 : puis-je déposer mes données d'enquête <sensibles> sur Nakala ?" });
     const { externalId } = await sink.create(ticket);
     const mail = smtp.mails.at(-1);
     expect(mail?.envelope).toEqual({ from: "enso-bot@univ-paris1.fr", to: ["enso@univ-paris1.fr"] });
@@ -30,7 +30,10 @@ describe("the email sink, against a real SMTP server", () => {
     expect(parsed?.from?.value[0]?.address).toBe("enso-bot@univ-paris1.fr");
     expect(parsed?.replyTo?.value[0]).toMatchObject({ address: "alice.martin@univ-paris1.fr", name: "Alice Martin" });
     expect(parsed?.subject).toContain(ticket.ref);
-    expect(parsed?.subject).not.toMatch(/\[[^\]]*#\d+\]/);
+    // Neither RT's "[x #123]" nor OTRS's "Ticket#123" survives into the subject.
+    expect(parsed?.subject).toContain("(support n° 123)");
+    expect(parsed?.subject).not.toMatch(/\[[^\]]*#\s*\d+\]/);
+    expect(parsed?.subject).not.toMatch(/#\s*\d/);
     expect(parsed?.headers.get("x-enso-ticket")).toBe(ticket.ref);
     expect(parsed?.headers.has("auto-submitted")).toBe(false);
     expect(parsed?.messageId).toBe(externalId);
@@ -139,7 +142,8 @@ describe("the GLPI sink, against GLPI's documented legacy REST API", () => {
     const wrong = new GlpiSink({ url: glpi.url, appToken: glpi.appToken, userToken: "not-the-user-token" });
     const refused = (await wrong.create(sampleTicket()).catch((e: unknown) => e)) as SinkError;
     expect(refused.permanent).toBe(true);
-    expect(refused.message).toContain("ERROR_GLPI_LOGIN_USER_TOKEN");
+    expect(refused.message).toContain("HTTP 401");
+    expect(refused.detail).toContain("ERROR_GLPI_LOGIN_USER_TOKEN");
     glpi.down = true;
     const sink = new GlpiSink({ url: glpi.url, appToken: glpi.appToken, userToken: glpi.userToken });
     const down = (await sink.create(sampleTicket()).catch((e: unknown) => e)) as SinkError;

@@ -29,6 +29,8 @@ let staffChannel: FakeChannel;
 let services: RunningServices | undefined;
 /** Holds every answer until opened: a takeover can then land while an answer is being prepared. */
 let gate: Promise<void> | undefined;
+/** Called when the assistant starts on a question (while the gate holds it). */
+let entered: (() => void) | undefined;
 /** A fixed port, as in production: the buttons of cards posted before a restart keep working. */
 let httpPort: number;
 
@@ -39,7 +41,14 @@ function configFor(): Config & { mattermost: MattermostConfig } {
 }
 
 async function startBot(): Promise<RunningServices> {
-  const gated: Assistant = { index: assistant.index, ask: async (question, history) => (await gate, assistant.ask(question, history)) };
+  const gated: Assistant = {
+    index: assistant.index,
+    ask: async (question, history) => {
+      entered?.();
+      await gate;
+      return assistant.ask(question, history);
+    },
+  };
   const email = new EmailSink({ smtpUrl: smtp.url, from: "Assistant ENSO <enso-bot@univ-paris1.fr>", to: "enso@univ-paris1.fr" });
   services = await startServices(configFor(), gated, quiet, { retry: { minMs: 30, maxMs: 200, jitterMs: 10 }, sinks: [email], outbox: { baseDelayMs: 40, maxDelayMs: 200 } });
   await server.waitFor(() => server.openSockets > 0);
@@ -92,6 +101,7 @@ beforeEach(() => {
 
 afterEach(async () => {
   gate = undefined;
+  entered = undefined;
   await services?.stop();
   services = undefined;
 });
@@ -168,7 +178,7 @@ describe("handing a conversation to ENSO staff in Mattermost", () => {
     await server.waitFor(() => botSaysToAlice().some((m) => m.includes("toute personne de l'université")));
     expect(botSaysToAlice().at(-1)).toBe("**marie** (ENSO) : Bonjour Alice, toute personne de l'université peut écrire à ENSO.");
 
-    const released = await server.slashCommand(`http://127.0.0.1:${services?.port}/mattermost/command`, COMMAND_TOKEN, marie, staffChannel, "release", card.id);
+    const released = await server.slashCommand(`http://127.0.0.1:${services?.port}/mattermost/command`, COMMAND_TOKEN, marie, staffChannel, `release ${ref}`);
     expect(released.body.text).toContain(ref);
     await settle();
     expect(botSaysToAlice().at(-1)).toContain("rendu cette conversation à l'assistant");
@@ -192,8 +202,10 @@ describe("handing a conversation to ENSO staff in Mattermost", () => {
 
     let open = () => {};
     gate = new Promise((resolve) => (open = resolve));
+    const answering = new Promise<void>((resolve) => (entered = resolve));
     const question = server.userPosts(alice, dm, "Comment citer un jeu de données ?");
-    await server.waitFor(() => server.typing.some((t) => t.channelId === dm.id));
+    // The bot is preparing the answer when the claim lands.
+    await answering;
     await server.clickButton(card.id, "claim", paul);
     open();
     await server.waitFor(() => thread(card).some((p) => p.message.includes("Comment citer un jeu de données")));
@@ -304,7 +316,13 @@ describe("handoff edge cases in Mattermost", () => {
     expect(reply.body.text).toMatch(/par courriel/);
     expect(reply.body.text).not.toMatch(/ici même/);
     await settle();
-    expect(services?.desk.ticket(ref)?.status).toBe("open");
+    expect(services?.desk.ticket(ref)).toMatchObject({ status: "open", chatRoute: false });
+    // Staff may take it (to answer by email): no conversation is held, no chat notice is attempted.
+    const card = cards().find((c) => c.props.enso_ticket === ref) as FakePost;
+    const claimed = await server.clickButton(card.id, "claim", marie);
+    expect(claimed.body.ephemeral_text).toBeUndefined();
+    await settle();
+    expect(services?.store.tickets.deliveries(ref).some((d) => d.sink === "chat:mattermost")).toBe(false);
     const again = await server.slashCommand(`http://127.0.0.1:${services?.port}/mattermost/command`, COMMAND_TOKEN, alice, town, "ask Qui peut contacter ENSO ?");
     expect(again.body.text).toMatch(/^>/m);
   });

@@ -242,8 +242,8 @@ export class FakeMattermostServer {
   }
 
   /** A slash command, as Mattermost sends it to the command's URL (form-encoded, with its token). */
-  async slashCommand(url: string, token: string, user: FakeUser, channel: FakeChannel, text: string, rootId = ""): Promise<{ status: number; body: Record<string, unknown> }> {
-    const form = new URLSearchParams({ root_id: rootId, channel_id: channel.id, channel_name: channel.name, command: "/enso", response_url: `${this.url}/hooks/commands/${newId()}`, team_domain: this.team.name, team_id: this.team.id, text, token, trigger_id: newId(), user_id: user.id, user_name: user.username });
+  async slashCommand(url: string, token: string, user: FakeUser, channel: FakeChannel, text: string): Promise<{ status: number; body: Record<string, unknown> }> {
+    const form = new URLSearchParams({ channel_id: channel.id, channel_name: channel.name, command: "/enso", response_url: `${this.url}/hooks/commands/${newId()}`, team_domain: this.team.name, team_id: this.team.id, text, token, trigger_id: newId(), user_id: user.id, user_name: user.username });
     const response = await fetch(url, { method: "POST", headers: { Authorization: `Token ${token}`, "Content-Type": "application/x-www-form-urlencoded" }, body: form });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   }

@@ -19,6 +19,7 @@ export function sampleTicket(overrides: Partial<Ticket> = {}): Ticket {
     ],
     passages: [{ id: "nakala", title: "Déposer sur Nakala", source: "FAQ ENSO", url: "https://example.org/nakala", bm25: 7.25, vector: 0.61, coverage: 0.5 }],
     status: "open",
+    chatRoute: true,
     ...overrides,
   };
 }

@@ -45,8 +45,10 @@ export interface MattermostChannelOptions {
   /** Handoff: the staff channel's posts go to `onStaffPost`; thread posts of conversations a person holds are relayed even without a mention. */
   readonly handoff?: {
     readonly staffChannelId: () => string | undefined;
-    readonly onStaffPost: (post: Post, userName: string) => Promise<void>;
-    readonly isHeld: (conversation: { platform: string; conversationId: string; threadId: string }) => boolean;
+    /** Called in the order posts arrive; `userName` is looked up only when needed. */
+    readonly onStaffPost: (post: Post, userName: () => Promise<string>) => Promise<void>;
+    /** True when a person holds (or a ticket waits on) this conversation and `userId` is the one who asked. */
+    readonly isHeld: (conversation: { platform: string; conversationId: string; threadId: string }, userId: string) => boolean;
   };
 }
 
@@ -86,6 +88,7 @@ export class MattermostChannel implements ChatChannel {
   private catchUpAgain: string | undefined;
   private stopped = false;
   private onHello: (() => void) | undefined;
+  private readonly profiles = new Map<string, { profile: { email?: string; name?: string }; until: number }>();
 
   constructor(private readonly options: MattermostChannelOptions) {
     this.client = new Client4();
@@ -218,7 +221,7 @@ export class MattermostChannel implements ChatChannel {
     }
     let verdict = toInboundMessage(post, channel, bot, this.userNames.get(post.user_id) ?? "", mentions);
     // In a channel thread a person has taken over, the user no longer needs to mention the bot.
-    if ("ignore" in verdict && verdict.ignore === "not_addressed" && post.root_id && handoff?.isHeld({ platform: "mattermost", conversationId: channel.id, threadId: post.root_id })) {
+    if ("ignore" in verdict && verdict.ignore === "not_addressed" && post.root_id && handoff?.isHeld({ platform: "mattermost", conversationId: channel.id, threadId: post.root_id }, post.user_id)) {
       verdict = toInboundMessage(post, channel, bot, this.userNames.get(post.user_id) ?? "", [bot.id]);
     }
     if ("ignore" in verdict) {
@@ -295,7 +298,7 @@ export class MattermostChannel implements ChatChannel {
       store.addPending("mattermost", channel.id, post.id, post.create_at);
       this.inFlight.add(post.id);
       try {
-        await handoff.onStaffPost(post, await this.userName(post.user_id));
+        await handoff.onStaffPost(post, () => this.userName(post.user_id));
       } catch (error) {
         log.error({ err: error, postId: post.id }, "a staff reply could not be handled; it is read again at the next catch-up");
         return;
@@ -307,11 +310,16 @@ export class MattermostChannel implements ChatChannel {
     store.advancePosition("mattermost", channel.id, post.create_at);
   }
 
-  /** The user's email and full name, for tickets (empty when the server hides them from the bot). */
+  /** The user's email and full name, for tickets (empty when the server hides them from the bot); cached 10 min. */
   async userProfile(userId: string): Promise<{ email?: string; name?: string }> {
+    const cached = this.profiles.get(userId);
+    if (cached && cached.until > Date.now()) return cached.profile;
     const user = (await this.client.getUser(userId)) as UserProfile;
     const name = [user.first_name, user.last_name].filter(Boolean).join(" ");
-    return { ...(user.email ? { email: user.email } : {}), ...(name ? { name } : {}) };
+    const profile = { ...(user.email ? { email: user.email } : {}), ...(name ? { name } : {}) };
+    if (this.profiles.size >= 5000) this.profiles.clear();
+    this.profiles.set(userId, { profile, until: Date.now() + 600_000 });
+    return profile;
   }
 
   /** Starts a catch-up; one asked for while another runs runs again right after it. */
@@ -382,6 +390,8 @@ export class MattermostChannel implements ChatChannel {
     for (const [question, { posted, total }] of parts) {
       if (posted.size >= total && store.markHandled("mattermost", question)) log.info({ postId: question }, "catch-up: a question answered before a crash is recorded as answered");
     }
+    // Names first: the posts are then handled in the order they were written, no lookup overtaking another.
+    await Promise.all([...new Set(sorted.map((post) => post.user_id))].map((id) => this.userName(id)));
     let found = 0;
     for (const post of sorted) {
       if (post.create_at < since || store.isHandled("mattermost", post.id)) continue;

@@ -60,8 +60,6 @@ export interface StaffActions {
   act(action: StaffAction, ref: string, staff: StaffMember): ActionResult;
   /** The card as it should look now, to update it in the button's answer. */
   card(ref: string): { message: string; props: Record<string, unknown> } | undefined;
-  /** The ticket of a card or thread (its root post id). */
-  ticketOfPost(postId: string): string | undefined;
 }
 
 /** Serves the feedback buttons' callbacks and the `/enso` slash command on the bot's HTTP server. */
@@ -158,8 +156,9 @@ export function registerMattermostRoutes(server: HttpServer, options: Mattermost
       case "resolve": {
         const staff = options.staff;
         if (!staff) return reply("Le transfert à l'équipe n'est pas configuré (MATTERMOST_STAFF_CHANNEL).");
-        const ref = rest[0] ?? staff.ticketOfPost(form.get("root_id") ?? "");
-        if (!ref) return reply(`Précisez la demande : \`/enso ${verb.toLowerCase()} ENSO-AAAAMMJJ-XXXXX\`, ou lancez la commande dans le fil de sa carte.`);
+        // Mattermost sends no thread with a slash command: the reference is required.
+        const ref = rest[0];
+        if (!ref) return reply(`Précisez la demande : \`/enso ${verb.toLowerCase()} ENSO-AAAAMMJJ-XXXXX\` (sa référence est en tête de sa carte).`);
         const member = await staffMember(options.channel, staff.channelId, form.get("user_id") ?? "");
         if (!member) return reply("Seuls les membres du canal de l'équipe peuvent agir sur les demandes.");
         const result = staff.act(verb.toLowerCase() as StaffAction, ref.toUpperCase(), member);
