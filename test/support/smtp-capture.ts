@@ -23,6 +23,8 @@ export class SmtpCapture {
   async start(port = 0): Promise<this> {
     this.server = new SMTPServer({
       authOptional: true,
+      // No reverse DNS of the client: this machine has no DNS server to ask.
+      disableReverseLookup: true,
       disabledCommands: ["STARTTLS", "AUTH"],
       logger: false,
       onData: (stream, session, callback) => {
