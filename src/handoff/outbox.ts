@@ -97,7 +97,8 @@ export class Outbox {
     // Items of sinks no longer configured are given up, and staff told.
     for (const item of this.store.due(now, 20)) if (!this.sinks.has(item.sink)) this.fail(item, `no sink "${item.sink}" is configured any more`);
     // Due items skipped for want of a slot are taken when a delivery ends; the timer is for later ones.
-    this.sleepUntilDue();
+    // The same `now` as the queries above: an item that fell due in between is then not missed.
+    this.sleepUntilDue(now);
   }
 
   /** kick() where an exception would have no one to catch it (timers, promise callbacks). */
@@ -123,8 +124,8 @@ export class Outbox {
     }
   }
 
-  private sleepUntilDue(): void {
-    const next = this.store.nextDue(new Date());
+  private sleepUntilDue(now: Date): void {
+    const next = this.store.nextDue(now);
     // Woken at least every 30 s: another process (`enso tickets close`) may have queued something.
     const wait = next ? Math.max(10, Math.min(30_000, next.getTime() - Date.now())) : 30_000;
     this.timer = setTimeout(() => this.safeKick(), wait);

@@ -15,7 +15,7 @@ import { FakeGlpiServer } from "../support/fake-glpi-server.js";
 import { sampleTicket } from "../support/sample-ticket.js";
 import { SmtpCapture } from "../support/smtp-capture.js";
 
-const quiet = createLogger({ logLevel: "silent", logFormat: "json" });
+const quiet = createLogger({ logLevel: process.env.OUTBOX_DEBUG ? "debug" : "silent", logFormat: "json" });
 const fast: OutboxSettings = { baseDelayMs: 40, maxDelayMs: 200, maxAttempts: 50, concurrency: 4 };
 const contact = { email: "enso@univ-paris1.fr", requestFormUrl: "https://recherche.pantheonsorbonne.fr" };
 

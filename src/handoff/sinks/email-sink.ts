@@ -31,7 +31,17 @@ export class EmailSink implements TicketSink {
   private readonly domain: string;
 
   constructor(private readonly options: EmailSinkOptions) {
-    this.transport = nodemailer.createTransport(options.smtpUrl);
+    // Bounded waits (nodemailer's defaults go up to 10 min): a stuck server makes a retry, not a hang.
+    const url = new URL(options.smtpUrl);
+    this.transport = nodemailer.createTransport({
+      host: url.hostname,
+      port: Number(url.port) || (url.protocol === "smtps:" ? 465 : 587),
+      secure: url.protocol === "smtps:",
+      ...(url.username ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } } : {}),
+      connectionTimeout: 15_000,
+      greetingTimeout: 15_000,
+      socketTimeout: 30_000,
+    });
     this.domain = messageDomain(options.from);
   }
 
