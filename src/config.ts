@@ -56,6 +56,19 @@ const schema = z.object({
   GLPI_USER_TOKEN: z.string().min(8).optional(),
   ENSO_WEBHOOK_URL: z.url().optional(),
   ENSO_WEBHOOK_SECRET: z.string().min(16).optional(),
+  LLM_PROVIDER: z.enum(["none", "openai-compatible", "ollama", "anthropic", "mistral", "azure-openai"]).default("none"),
+  LLM_MODEL: z.string().min(1).optional(),
+  LLM_BASE_URL: z.url().optional(),
+  LLM_API_KEY: z.string().min(1).optional(),
+  LLM_API_VERSION: z.string().min(1).default("2024-10-21"),
+  LLM_TIMEOUT_SECONDS: number(30, 1, 600),
+  LLM_TEMPERATURE: number(0.1, 0, 2),
+  LLM_MAX_TOKENS: number(800, 50, 32_000),
+  LLM_MIN_CONFIDENCE: number(0.1, 0, 1),
+  EMBEDDINGS_PROVIDER: z.enum(["builtin", "openai-compatible", "ollama"]).default("builtin"),
+  EMBEDDINGS_MODEL: z.string().min(1).optional(),
+  EMBEDDINGS_BASE_URL: z.url().optional(),
+  EMBEDDINGS_API_KEY: z.string().min(1).optional(),
 });
 
 const fixes: Record<string, string> = {
@@ -99,6 +112,19 @@ const fixes: Record<string, string> = {
   GLPI_USER_TOKEN: "the bot user's GLPI API token (its preferences, Remote access keys)",
   ENSO_WEBHOOK_URL: "the URL that receives ticket events as signed JSON",
   ENSO_WEBHOOK_SECRET: "a random string of at least 16 characters, shared with the webhook's receiver",
+  LLM_PROVIDER: "none (the offline extractive answerer), openai-compatible, ollama, anthropic, mistral or azure-openai",
+  LLM_MODEL: "the model's name at the provider, e.g. mistral-small-3.2-24b-instruct or gpt-4o-mini (for azure-openai: the deployment name)",
+  LLM_BASE_URL: "the provider's address, e.g. http://gpu1.intranet:8000/v1 (vLLM), http://localhost:11434 (Ollama), https://albert.api.etalab.gouv.fr/v1, https://RESOURCE.openai.azure.com",
+  LLM_API_KEY: "the provider's API key (not needed for Ollama or an unauthenticated local server)",
+  LLM_API_VERSION: "the Azure OpenAI API version, e.g. 2024-10-21",
+  LLM_TIMEOUT_SECONDS: "seconds before a model call is abandoned, e.g. 30",
+  LLM_TEMPERATURE: "a number from 0 to 2; low values keep answers close to the sources, e.g. 0.1",
+  LLM_MAX_TOKENS: "the longest answer in tokens, e.g. 800",
+  LLM_MIN_CONFIDENCE: "retrieval confidence (0 to 1) below which the model is not asked and the assistant escalates, e.g. 0.1",
+  EMBEDDINGS_PROVIDER: "builtin (no model), openai-compatible or ollama",
+  EMBEDDINGS_MODEL: "the embedding model's name, e.g. bge-m3 or nomic-embed-text",
+  EMBEDDINGS_BASE_URL: "the embedding server's address, e.g. http://localhost:11434 (Ollama) or http://gpu1.intranet:8000/v1",
+  EMBEDDINGS_API_KEY: "the embedding provider's API key, if it needs one",
 };
 
 export interface Config {
@@ -118,6 +144,30 @@ export interface Config {
   /** Absent when Mattermost is not configured (the terminal chat then starts). */
   readonly mattermost?: MattermostConfig;
   readonly handoff: HandoffConfig;
+  /** The model behind answers; absent: the offline extractive answerer. */
+  readonly llm?: LlmConfig;
+  /** The embedding model; absent: the built-in embedder. */
+  readonly embeddings?: EmbeddingsConfig;
+}
+
+export interface LlmConfig {
+  readonly provider: "openai-compatible" | "ollama" | "anthropic" | "mistral" | "azure-openai";
+  readonly model: string;
+  readonly baseUrl?: string;
+  readonly apiKey?: string;
+  readonly apiVersion: string;
+  readonly timeoutMs: number;
+  readonly temperature: number;
+  readonly maxTokens: number;
+  /** Below this retrieval confidence the model is not asked: the assistant escalates. */
+  readonly minConfidence: number;
+}
+
+export interface EmbeddingsConfig {
+  readonly provider: "openai-compatible" | "ollama";
+  readonly model: string;
+  readonly baseUrl?: string;
+  readonly apiKey?: string;
 }
 
 /** Tickets: where they go and how long they wait for a person in chat. */
@@ -192,6 +242,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       throw new EnsoError("config", `ENSO_STAFF_HOURS=${JSON.stringify(values.ENSO_STAFF_HOURS)} (ENSO_TIMEZONE=${values.ENSO_TIMEZONE}) is not valid: ${(error as Error).message}.`, `Write it like ${fixes.ENSO_STAFF_HOURS}, with an IANA time zone in ENSO_TIMEZONE.`);
     }
   }
+  const llm = llmConfig(values);
+  const embeddings = embeddingsConfig(values);
   const handoff: HandoffConfig = {
     site: values.ENSO_SITE,
     claimTimeoutMs: values.ENSO_CLAIM_TIMEOUT_MINUTES * 60_000,
@@ -216,6 +268,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     http: { host: values.ENSO_HTTP_HOST, port, ...(values.ENSO_PUBLIC_URL ? { publicUrl: values.ENSO_PUBLIC_URL.replace(/\/+$/, "") } : {}) },
     rateLimit: { perMinute: values.ENSO_RATE_LIMIT_PER_MINUTE, burst: Math.round(values.ENSO_RATE_LIMIT_BURST) },
     handoff,
+    ...(llm ? { llm } : {}),
+    ...(embeddings ? { embeddings } : {}),
     ...(values.MATTERMOST_URL && values.MATTERMOST_TOKEN
       ? {
           mattermost: {
@@ -231,6 +285,42 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
         }
       : {}),
   });
+}
+
+type Values = z.infer<typeof schema>;
+
+const need = (name: keyof Values, why: string): never => {
+  throw new EnsoError("config", `${why} needs ${String(name)}, which is not set.`, `Set ${String(name)} to ${fixes[String(name)] ?? "a value"}.`);
+};
+
+/** The chat model's settings; each provider says which variables it cannot do without. */
+function llmConfig(values: Values): LlmConfig | undefined {
+  const provider = values.LLM_PROVIDER;
+  if (provider === "none") return undefined;
+  const what = `LLM_PROVIDER=${provider}`;
+  const model = values.LLM_MODEL ?? need("LLM_MODEL", what);
+  if ((provider === "openai-compatible" || provider === "azure-openai") && !values.LLM_BASE_URL) need("LLM_BASE_URL", what);
+  if ((provider === "anthropic" || provider === "mistral" || provider === "azure-openai") && !values.LLM_API_KEY) need("LLM_API_KEY", what);
+  return {
+    provider,
+    model,
+    ...(values.LLM_BASE_URL ? { baseUrl: values.LLM_BASE_URL.replace(/\/+$/, "") } : {}),
+    ...(values.LLM_API_KEY ? { apiKey: values.LLM_API_KEY } : {}),
+    apiVersion: values.LLM_API_VERSION,
+    timeoutMs: values.LLM_TIMEOUT_SECONDS * 1000,
+    temperature: values.LLM_TEMPERATURE,
+    maxTokens: Math.round(values.LLM_MAX_TOKENS),
+    minConfidence: values.LLM_MIN_CONFIDENCE,
+  };
+}
+
+function embeddingsConfig(values: Values): EmbeddingsConfig | undefined {
+  const provider = values.EMBEDDINGS_PROVIDER;
+  if (provider === "builtin") return undefined;
+  const what = `EMBEDDINGS_PROVIDER=${provider}`;
+  const model = values.EMBEDDINGS_MODEL ?? need("EMBEDDINGS_MODEL", what);
+  if (provider === "openai-compatible" && !values.EMBEDDINGS_BASE_URL) need("EMBEDDINGS_BASE_URL", what);
+  return { provider, model, ...(values.EMBEDDINGS_BASE_URL ? { baseUrl: values.EMBEDDINGS_BASE_URL.replace(/\/+$/, "") } : {}), ...(values.EMBEDDINGS_API_KEY ? { apiKey: values.EMBEDDINGS_API_KEY } : {}) };
 }
 
 /** Loads `.env` from the working directory into process.env when it exists (Node's own loader). */

@@ -44,5 +44,6 @@ export interface Turn {
  * @example const answer = await answerer.answer({ question, search, history: [] });
  */
 export interface Answerer {
-  answer(input: { question: string; search: SearchResult; history: readonly Turn[] }): Promise<Answer>;
+  /** `onToken`, when the answerer writes as it goes (a model streaming), gets the text so far. */
+  answer(input: { question: string; search: SearchResult; history: readonly Turn[]; onToken?: (textSoFar: string) => void }): Promise<Answer>;
 }
