@@ -16,7 +16,8 @@ import type { SearchIndex } from "./retrieval/search-index.js";
 /** The assembled question-answering core that every channel and the CLI share. */
 export interface Assistant {
   readonly index: SearchIndex;
-  ask(question: string, history?: readonly Turn[]): Promise<AskResult>;
+  /** `onToken` gets the answer so far while a model writes it (never called by the offline answerer). */
+  ask(question: string, history?: readonly Turn[], onToken?: (textSoFar: string) => void): Promise<AskResult>;
 }
 
 /**
@@ -42,5 +43,5 @@ export async function createAssistant(config: Config, log: Logger, options: { fo
     searchK: config.searchK,
     log,
   };
-  return { index, ask: (question, history = []) => askQuestion(question, deps, history) };
+  return { index, ask: (question, history = [], onToken) => askQuestion(question, deps, history, onToken) };
 }

@@ -50,6 +50,15 @@ function parseShare(value: string): number {
   return share;
 }
 
+/** `--provider`: the answering model for this run, instead of LLM_PROVIDER (its other LLM_* settings apply). */
+function providerOption(): Option {
+  return new Option("--provider <name>", "answer with this model provider instead of LLM_PROVIDER (LLM_MODEL, LLM_BASE_URL... still apply)").choices(["none", "openai-compatible", "ollama", "anthropic", "mistral", "azure-openai"]);
+}
+
+function useProvider(provider: string | undefined): void {
+  if (provider) process.env.LLM_PROVIDER = provider;
+}
+
 const program = new Command()
   .name("enso")
   .description("The ENSO assistant: answers questions about ENSO from its FAQ and service guides, with sources.")
@@ -61,7 +70,9 @@ program
   .argument("[question...]", "the question")
   .option("--json", "print one JSON object: decision, answer, confidence, citations")
   .option("--jsonl", "read one question per line of standard input and print one JSON object per line, in order")
-  .action(async (words: string[], options: { json?: boolean; jsonl?: boolean }) => {
+  .addOption(providerOption())
+  .action(async (words: string[], options: { json?: boolean; jsonl?: boolean; provider?: string }) => {
+    useProvider(options.provider);
     const assistant = await assistantFor(context());
     if (options.jsonl) {
       for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
@@ -81,7 +92,9 @@ program
   .option("--json", "print the report as JSON")
   .addOption(new Option("--min-accuracy <share>", "exit with status 1 when in-scope accuracy is below this share (0 to 1)").argParser(parseShare))
   .addOption(new Option("--min-recall <share>", "exit with status 1 when escalation recall is below this share (0 to 1)").argParser(parseShare))
-  .action(async (file: string, options: { json?: boolean; minAccuracy?: number; minRecall?: number }) => {
+  .addOption(providerOption())
+  .action(async (file: string, options: { json?: boolean; minAccuracy?: number; minRecall?: number; provider?: string }) => {
+    useProvider(options.provider);
     const cases = readEvalCases(file);
     const assistant = await assistantFor(context());
     const report = scoreEval(await runEval(assistant, cases));

@@ -167,7 +167,7 @@ export async function startServices(config: Config & { mattermost: MattermostCon
   }, overrides.sweepMs ?? 30_000);
   sweeper.unref();
   try {
-    await channel.start((message) => engine.handle(message));
+    await channel.start((message, onProgress) => engine.handle(message, onProgress));
   } catch (error) {
     clearInterval(sweeper);
     await outbox.stop();

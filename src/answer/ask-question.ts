@@ -27,7 +27,7 @@ export interface AskResult extends Answer {
  * a request for a person escalates at once, instructions to the assistant are dropped before the
  * search, and any failure becomes an apology with the human contact route, never an exception.
  */
-export async function askQuestion(raw: string, deps: AskDependencies, history: readonly Turn[] = []): Promise<AskResult> {
+export async function askQuestion(raw: string, deps: AskDependencies, history: readonly Turn[] = [], onToken?: (textSoFar: string) => void): Promise<AskResult> {
   const checked = checkQuestion(raw, deps.maxQuestionChars);
   if (!checked.ok) {
     // Nothing readable to guess from: answer in the language of the conversation so far.
@@ -51,7 +51,7 @@ export async function askQuestion(raw: string, deps: AskDependencies, history: r
   if (injected && tokenize(question).length < 2) return escalate("injection");
   try {
     const search = await deps.retriever.search(question, deps.searchK);
-    const answer = await deps.answerer.answer({ question, search, history });
+    const answer = await deps.answerer.answer({ question, search, history, ...(onToken ? { onToken } : {}) });
     deps.log.debug({ decision: answer.decision, reason: answer.reason, confidence: answer.confidence, citations: answer.citations.map((c) => c.id) }, "answered");
     return { ...answer, search };
   } catch (error) {

@@ -178,7 +178,9 @@ export class GroundedAnswerer implements Answerer {
       const piece = typeof chunk.content === "string" ? chunk.content : chunk.content.map((part) => ("text" in part && typeof part.text === "string" ? part.text : "")).join("");
       if (!piece) continue;
       text += piece;
-      onToken?.(text);
+      // "NO_ANSWER" (or its beginning) is a verdict, not text to show.
+      const head = text.trimStart().slice(0, NO_ANSWER.length).toUpperCase();
+      if (onToken && !NO_ANSWER.startsWith(head) && !head.startsWith(NO_ANSWER)) onToken(text);
     }
     return text;
   }

@@ -20,6 +20,6 @@ export type OutboundMessage = ({ kind: "text"; text: string } | { kind: "answer"
  */
 export interface ChatChannel {
   readonly name: InboundMessage["platform"];
-  start(onMessage: (message: InboundMessage) => Promise<OutboundMessage | undefined>): Promise<void>;
+  start(onMessage: (message: InboundMessage, onProgress?: (textSoFar: string) => void) => Promise<OutboundMessage | undefined>): Promise<void>;
   stop(): Promise<void>;
 }

@@ -43,7 +43,11 @@ export class ConversationEngine {
     private readonly options: EngineOptions,
   ) {}
 
-  async handle(message: InboundMessage): Promise<OutboundMessage | undefined> {
+  /**
+   * `onProgress`, from channels that can show an answer as it is written, gets the text so far
+   * while a model streams it (only for conversations the bot holds).
+   */
+  async handle(message: InboundMessage, onProgress?: (textSoFar: string) => void): Promise<OutboundMessage | undefined> {
     const key = `${message.platform}:${message.messageId}`;
     if (this.seen.has(key)) {
       this.log.debug({ messageId: message.messageId }, "duplicate message ignored");
@@ -80,7 +84,9 @@ export class ConversationEngine {
     const guard = stillWanted && dropped ? { stillWanted, dropped } : {};
     let answer: AskResult;
     try {
-      answer = await this.assistant.ask(message.text, history);
+      // Streamed text is shown only while the conversation is still the bot's.
+      const progress = onProgress && (stillWanted ? (text: string) => stillWanted() && onProgress(text) : onProgress);
+      answer = await this.assistant.ask(message.text, history, progress);
     } catch (error) {
       this.log.error({ err: error, platform: message.platform, messageId: message.messageId }, desk ? "answering failed: a ticket is opened" : "answering failed: the user got an apology");
       const language = detectLanguage(message.text);

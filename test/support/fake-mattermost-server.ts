@@ -85,6 +85,10 @@ export class FakeMattermostServer {
   connectionsAccepted = 0;
   /** PUT /posts/{id}/patch calls (staff card updates). */
   patches = 0;
+  /** DELETE /posts/{id} calls (streamed drafts withdrawn). */
+  deletes = 0;
+  /** Each patch of a post: its id, message and when (performance.now()), for streaming tests. */
+  readonly patchLog: { id: string; message: string; at: number }[] = [];
   resumedConnections = 0;
   private readonly connections = new Map<string, Connection>();
   private readonly replies = new Map<string, FakePost[]>();
@@ -462,6 +466,15 @@ export class FakeMattermostServer {
           const channel = [...this.channels.values()].find((c) => c.name === parts[5] && parts[2] === this.team.name);
           return channel?.members.has(me.id) ? json(200, channelJson(channel)) : error(404, "Unable to find the channel.");
         }
+        if (method === "DELETE" && parts[0] === "posts" && parts.length === 2) {
+          const post = this.posts.get(parts[1] ?? "");
+          if (!post || post.user_id !== me.id) return error(post ? 403 : 404, "Unable to delete the post.");
+          post.delete_at = post.update_at = this.now();
+          this.deletes++;
+          this.broadcast("post_deleted", { post: JSON.stringify(post) }, this.channels.get(post.channel_id));
+          this.changed();
+          return json(200, { status: "OK" });
+        }
         if (method === "PUT" && parts[0] === "posts" && parts[2] === "patch") {
           const post = this.posts.get(parts[1] ?? "");
           if (!post || post.user_id !== me.id) return error(post ? 403 : 404, "Unable to patch the post.");
@@ -469,6 +482,7 @@ export class FakeMattermostServer {
           if (body.props && typeof body.props === "object") post.props = { ...(body.props as Record<string, unknown>), ...(post.props.from_bot ? { from_bot: "true" } : {}) };
           post.edit_at = post.update_at = this.now();
           this.patches++;
+          this.patchLog.push({ id: post.id, message: post.message, at: performance.now() });
           this.broadcast("post_edited", { post: JSON.stringify(post) }, this.channels.get(post.channel_id));
           this.changed();
           return json(200, post);

@@ -12,6 +12,7 @@ import { closeForGood } from "./close-for-good.js";
 import { installWebSocketGlobals, newWebSocket } from "./install-websocket-globals.js";
 import { isPost, postedReplyParts, readPostsSince } from "./read-posts-since.js";
 import { renderForMattermost, type PostDraft } from "./render-for-mattermost.js";
+import { StreamingDraft } from "./streaming-draft.js";
 import { toInboundMessage, type BotIdentity, type ChannelInfo } from "./to-inbound-message.js";
 
 const { Client4, WebSocketClient } = mattermost;
@@ -31,6 +32,8 @@ interface UnsentReply {
   nextPart: number;
   readonly stillWanted?: () => boolean;
   readonly dropped?: () => void;
+  /** The streamed draft that part 0 replaces. */
+  readonly draftId?: string;
 }
 
 export interface MattermostChannelOptions {
@@ -40,6 +43,8 @@ export interface MattermostChannelOptions {
   /** Where Mattermost POSTs button clicks (served by the bot's HTTP server). */
   readonly actionUrl: string;
   readonly actionSecret: string;
+  /** How often a streamed answer's post is updated (500 ms by default). */
+  readonly streamEveryMs?: number;
   /** Reconnection delays; the defaults are Mattermost's own (3 s growing to 5 min). */
   readonly retry?: { readonly minMs: number; readonly maxMs: number; readonly jitterMs: number };
   /** Handoff: the staff channel's posts go to `onStaffPost`; thread posts of conversations a person holds are relayed even without a mention. */
@@ -73,7 +78,7 @@ export class MattermostChannel implements ChatChannel {
   private readonly client: Client;
   private socket: Socket | undefined;
   private bot: BotIdentity | undefined;
-  private onMessage: ((message: InboundMessage) => Promise<OutboundMessage | undefined>) | undefined;
+  private onMessage: ((message: InboundMessage, onProgress?: (textSoFar: string) => void) => Promise<OutboundMessage | undefined>) | undefined;
   private readonly channels = new Map<string, ChannelInfo>();
   private readonly userNames = new Map<string, string>();
   private readonly inFlight = new Set<string>();
@@ -121,7 +126,7 @@ export class MattermostChannel implements ChatChannel {
     return this.client;
   }
 
-  async start(onMessage: (message: InboundMessage) => Promise<OutboundMessage | undefined>): Promise<void> {
+  async start(onMessage: (message: InboundMessage, onProgress?: (textSoFar: string) => void) => Promise<OutboundMessage | undefined>): Promise<void> {
     this.onMessage = onMessage;
     installWebSocketGlobals();
     const me = await this.withRetry("reach the Mattermost server", () => this.client.getMe());
@@ -233,22 +238,27 @@ export class MattermostChannel implements ChatChannel {
     // Kept until the reply is posted: a catch-up after a restart reads back to it.
     store.addPending("mattermost", channel.id, post.id, post.create_at);
     const stopTyping = this.showTyping(channel.id, verdict.answer.threadId ?? "");
+    // A model's answer shows as it is written; the typing indicator stops at its first words.
+    const draft = new StreamingDraft(this.client, { channelId: post.channel_id, rootId: verdict.answer.threadId ?? "", replyTo: post.id }, { everyMs: this.options.streamEveryMs ?? 500, maxChars: this.options.config.maxPostChars, log, onFirstText: stopTyping });
     try {
       const named = verdict.answer.userName ? verdict.answer : { ...verdict.answer, userName: await this.userName(post.user_id) };
       const message = { ...named, userProfile: () => this.userProfile(post.user_id) };
-      const outbound = await this.onMessage(message);
+      const outbound = await this.onMessage(message, (text) => draft.update(text));
+      const draftId = await draft.close();
       if (!outbound) {
+        if (draftId) await draft.discard();
         // Deliberately unanswered (a rate-limited user already warned): not to be answered later either.
         store.markHandled("mattermost", post.id);
         return;
       }
       const drafts = renderForMattermost(outbound, { maxChars: this.options.config.maxPostChars, actionUrl: this.options.actionUrl, secret: this.options.actionSecret, questionPostId: post.id });
-      const reply: UnsentReply = { post, channel, threadId: verdict.answer.threadId, drafts, nextPart: Math.min(firstPart, drafts.length - 1), ...(outbound.stillWanted ? { stillWanted: outbound.stillWanted } : {}), ...(outbound.dropped ? { dropped: outbound.dropped } : {}) };
+      const reply: UnsentReply = { post, channel, threadId: verdict.answer.threadId, drafts, nextPart: Math.min(firstPart, drafts.length - 1), ...(outbound.stillWanted ? { stillWanted: outbound.stillWanted } : {}), ...(outbound.dropped ? { dropped: outbound.dropped } : {}), ...(draftId && firstPart === 0 ? { draftId } : {}) };
       this.unsent.set(post.id, reply);
       await this.send(reply);
     } catch (error) {
       log.error({ err: error, postId: post.id }, "could not reply in Mattermost; the reply is retried after the next reconnection");
     } finally {
+      if (!this.unsent.has(post.id)) void draft.close();
       stopTyping();
       this.inFlight.delete(post.id);
     }
@@ -264,7 +274,14 @@ export class MattermostChannel implements ChatChannel {
         // A person took the conversation over while the answer was prepared: the bot stays silent.
         this.options.log.info({ postId: post.id }, "reply dropped: a person holds the conversation now");
         if (i === 0) reply.dropped?.();
+        if (i === 0 && reply.draftId) await this.client.deletePost(reply.draftId).catch(() => undefined);
         break;
+      }
+      const props = { ...draft.props, enso_reply_to: post.id, enso_part: i, enso_parts: drafts.length };
+      if (i === 0 && reply.draftId) {
+        // The streamed draft becomes the answer: its final text, sources and buttons.
+        await this.client.patchPost({ id: reply.draftId, message: draft.message, props } as Partial<Post> & { id: string });
+        continue;
       }
       await this.client.createPost({
         channel_id: post.channel_id,
@@ -272,7 +289,7 @@ export class MattermostChannel implements ChatChannel {
         message: draft.message,
         // Lets a catch-up see which parts of the answer to this question were posted, even if the bot
         // died before recording it.
-        props: { ...draft.props, enso_reply_to: post.id, enso_part: i, enso_parts: drafts.length },
+        props,
         pending_post_id: `enso-${post.id}-${i}`,
       } as Partial<Post> as Post);
     }

@@ -37,7 +37,8 @@ export function postedReplyParts(posts: readonly Post[], botId: string): Map<str
   const parts = new Map<string, { posted: Set<number>; total: number }>();
   for (const post of posts) {
     const question = post.user_id === botId ? post.props?.enso_reply_to : undefined;
-    if (typeof question !== "string") continue;
+    // A streamed answer's draft, never finished: not a posted part.
+    if (typeof question !== "string" || post.props?.enso_draft) continue;
     const entry = parts.get(question) ?? { posted: new Set<number>(), total: Number(post.props?.enso_parts ?? 1) };
     entry.posted.add(Number(post.props?.enso_part ?? 0));
     parts.set(question, entry);

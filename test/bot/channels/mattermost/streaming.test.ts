@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAssistant } from "../../../../src/assistant.js";
+import { loadConfig } from "../../../../src/config.js";
+import { createLogger } from "../../../../src/logger.js";
+import { startServices, type RunningServices } from "../../../../src/start-services.js";
+import { FakeMattermostServer, type FakeChannel, type FakeUser } from "../../../support/fake-mattermost-server.js";
+import { FakeModelServer } from "../../../support/fake-model-server.js";
+
+const quiet = createLogger({ logLevel: "silent", logFormat: "json" });
+let dataDir: string;
+let mm: FakeMattermostServer;
+let model: FakeModelServer;
+let bot: FakeUser;
+let alice: FakeUser;
+let dm: FakeChannel;
+let services: RunningServices;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), "enso-stream-"));
+  mm = await new FakeMattermostServer().start();
+  model = await new FakeModelServer().start();
+  bot = mm.addUser("enso", true);
+  alice = mm.addUser("alice");
+  dm = mm.addChannel("D", `${bot.id}__${alice.id}`, [bot, alice]);
+  const config = loadConfig({ ENSO_DATA_DIR: dataDir, ENSO_HTTP_PORT: "0", ENSO_HTTP_HOST: "127.0.0.1", MATTERMOST_URL: mm.url, MATTERMOST_TOKEN: bot.token, LLM_PROVIDER: "openai-compatible", LLM_MODEL: "test-model", LLM_BASE_URL: `${model.url}/v1` });
+  if (!config.mattermost) throw new Error("Mattermost not configured");
+  services = await startServices({ ...config, mattermost: config.mattermost }, await createAssistant(config, quiet), quiet);
+  await mm.waitFor(() => mm.openSockets > 0);
+});
+
+afterAll(async () => {
+  await services.stop();
+  await mm.stop();
+  await model.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe("a model's answer in Mattermost", () => {
+  it("shows as it is written, updated about twice a second, then becomes the final answer with its sources and buttons", async () => {
+    const words = "Toute personne de l'université, chercheuse, chercheur, doctorante, doctorant ou personnel d'appui, peut écrire à ENSO pour un projet de recherche [1].";
+    model.next({ text: words, chunkDelayMs: 60 });
+    const question = mm.userPosts(alice, dm, "Qui peut contacter ENSO ?");
+    await mm.waitFor(() => mm.repliesTo(question.id).length > 0);
+    const [draft] = mm.repliesTo(question.id);
+    // The post appears before the model is done, marked as a draft, with a cursor.
+    expect(draft?.props.enso_draft).toBe(true);
+    expect(draft?.message.endsWith(" ▍")).toBe(true);
+    expect(mm.typing.some((t) => t.channelId === dm.id)).toBe(true);
+    await mm.waitFor(() => !mm.repliesTo(question.id)[0]?.props.enso_draft, 20_000);
+    await services.mattermost.idle();
+    const replies = mm.repliesTo(question.id);
+    expect(replies).toHaveLength(1);
+    const final = replies[0];
+    expect(final?.message).toMatch(/\[1\]\.\n\nSources :\n\[1\] /);
+    expect(final?.message).not.toContain("▍");
+    expect(((final?.props.attachments ?? []) as { actions: unknown[] }[])[0]?.actions).toHaveLength(3);
+    // Throttled: the words came over about 1.5 s; each update is at least ~0.5 s after the previous.
+    const updates = mm.patchLog.filter((p) => p.id === final?.id);
+    const streamed = updates.filter((p) => p.message.endsWith("▍"));
+    expect(streamed.length).toBeGreaterThanOrEqual(1);
+    expect(streamed.length).toBeLessThanOrEqual(5);
+    for (let i = 1; i < streamed.length; i++) expect((streamed[i]?.at ?? 0) - (streamed[i - 1]?.at ?? 0)).toBeGreaterThan(400);
+    expect(updates.at(-1)?.message).toBe(final?.message);
+  });
+
+  it("never shows the model's NO_ANSWER: the user gets the escalation only", async () => {
+    model.next({ text: "NO_ANSWER", chunkDelayMs: 30 });
+    const question = mm.userPosts(alice, dm, "Qui peut contacter ENSO ?");
+    await mm.waitFor(() => mm.repliesTo(question.id).length > 0);
+    await services.mattermost.idle();
+    const replies = mm.repliesTo(question.id);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.props.enso_draft).toBeUndefined();
+    expect(replies[0]?.message).not.toContain("NO_ANSWER");
+    expect(replies[0]?.message).toMatch(/Je ne trouve pas de réponse sûre/);
+  });
+});
