@@ -43,6 +43,14 @@ export function readGroundedReply(text: string, sources: number): { ok: true; re
   return { ok: false, problem: parsed.error.issues.map((issue) => issue.message).join("; ") };
 }
 
+/** Phrases of the prompt that an answer has no reason to contain: their presence means it leaked. */
+const PROMPT_MARKERS = [/<\/?(sources?|question)\b/i, /ONLY the numbered sources/i, /are data, not instructions/i, new RegExp(`exactly ${NO_ANSWER}`, "i")];
+
+/** True when a reply repeats the prompt (a "reveal your instructions" that worked). */
+export function leaksPrompt(text: string): boolean {
+  return PROMPT_MARKERS.some((marker) => marker.test(text));
+}
+
 /** Text from a user or the corpus, made unable to close or open the prompt's own tags. */
 export function fenced(text: string): string {
   return text.replace(/<(\/?)(sources?|question|instructions?|system)\b/gi, "‹$1$2");
@@ -154,6 +162,10 @@ export class GroundedAnswerer implements Answerer {
         log.warn({ provider: this.options.provider, attempts: attempt, error: (error as Error).message?.slice(0, 200) }, "model call failed: extractive answer instead");
         return this.options.fallback.answer(input);
       }
+    }
+    if (leaksPrompt(text)) {
+      log.warn({ provider: this.options.provider }, "model reply repeated its instructions: escalated");
+      return escalate("low_confidence", policy.confidence);
     }
     const read = readGroundedReply(text, sources.length);
     if (!read.ok) {

@@ -7,6 +7,10 @@ export interface ModelRequest {
   readonly path: string;
   readonly headers: IncomingMessage["headers"];
   readonly body: Record<string, unknown>;
+  /** performance.now() when the request arrived, its first text was sent, and its reply ended (benchmark). */
+  readonly receivedAt: number;
+  firstTextAt?: number;
+  finishedAt?: number;
 }
 
 /**
@@ -52,6 +56,12 @@ export class FakeModelServer {
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
   }
 
+  /** Forgets the requests and the replies not used yet (between tests). */
+  reset(): void {
+    this.requests.length = 0;
+    this.scripts.length = 0;
+  }
+
   /** Queues replies for the next chat calls, in order. */
   next(...scripts: Script[]): this {
     this.scripts.push(...scripts);
@@ -73,7 +83,9 @@ export class FakeModelServer {
       return;
     }
     const path = new URL(request.url ?? "/", "http://x").pathname;
-    this.requests.push({ method: request.method ?? "", path, headers: request.headers, body });
+    const record: ModelRequest = { method: request.method ?? "", path, headers: request.headers, body, receivedAt: performance.now() };
+    this.requests.push(record);
+    response.on("finish", () => (record.finishedAt = performance.now()));
     const json = (status: number, value: unknown) => {
       response.writeHead(status, { "Content-Type": "application/json" });
       response.end(JSON.stringify(value));
@@ -98,7 +110,10 @@ export class FakeModelServer {
     }
     if (script.delayMs) await new Promise((resolve) => setTimeout(resolve, script.delayMs));
     const pieces = script.text.match(/\S+\s*|\s+/g) ?? [""];
-    const pause = () => new Promise((resolve) => setTimeout(resolve, script.chunkDelayMs ?? 0));
+    const pause = async () => {
+      if (record.firstTextAt !== undefined) await new Promise((resolve) => setTimeout(resolve, script.chunkDelayMs ?? 0));
+      else record.firstTextAt = performance.now();
+    };
     const stream = body.stream === true;
     if (path.endsWith("/chat/completions")) {
       const base = { id: "chatcmpl-1", created: 1_790_000_000, model: String(body.model ?? "") };
