@@ -56,6 +56,9 @@ const totals: number[] = [];
 const modelTimes: number[] = [];
 const overheads: number[] = [];
 const firstOverheads: number[] = [];
+const beforeModel: number[] = [];
+const afterFirstWords: number[] = [];
+const afterLastWords: number[] = [];
 let streamed = 0;
 /** Questions escalated by retrieval before any model call (the corpus knows too little of them). */
 let notSentToModel = 0;
@@ -83,6 +86,9 @@ for (let i = 0; i < QUESTIONS; i++) {
   modelTimes.push(modelTime);
   overheads.push(end - asked - modelTime);
   firstOverheads.push(first - asked - (request.firstTextAt - request.receivedAt));
+  beforeModel.push(request.receivedAt - asked);
+  afterFirstWords.push(first - request.firstTextAt);
+  afterLastWords.push(end - request.finishedAt);
 }
 const report = {
   date: new Date().toISOString(),
@@ -94,6 +100,8 @@ const report = {
   modelOwnTimeMs: summary(modelTimes),
   botOverheadMs: summary(overheads),
   botOverheadToFirstWordsMs: summary(firstOverheads),
+  // Where the overhead goes: question post to model request; model's first words to the draft; model's end to the final post.
+  splitMs: { beforeModel: summary(beforeModel), firstWordsToDraft: summary(afterFirstWords), modelEndToFinal: summary(afterLastWords) },
   targetOverheadP50Ms: 20,
   streamed,
   notSentToModel,

@@ -36,7 +36,7 @@ export async function createAssistant(config: Config, log: Logger, options: { fo
     : extractive;
   if (config.llm) log.info({ provider: config.llm.provider, model: config.llm.model }, "answers written by a model, grounded in the corpus");
   const deps = {
-    retriever: new HybridRetriever(index, embedder),
+    retriever: new HybridRetriever(index, embedder, (error) => log.warn({ error: (error as Error).message?.slice(0, 200) }, "the embedding model failed: this question is searched by words only")),
     answerer,
     contact,
     maxQuestionChars: config.maxQuestionChars,

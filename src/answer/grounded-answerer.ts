@@ -92,10 +92,41 @@ function sourcesOf(search: SearchResult): Hit[] {
 
 /** A model error worth another try: timeouts, rate limits, server errors, dropped connections. */
 export function isRetryable(error: unknown): boolean {
-  const e = error as { status?: number; response?: { status?: number }; name?: string; code?: string; message?: string };
-  const status = e.status ?? e.response?.status;
+  const e = error as { status?: number; statusCode?: number; status_code?: number; response?: { status?: number }; rawResponse?: { status?: number }; name?: string; code?: string; message?: string };
+  // OpenAI's and Anthropic's SDKs say `status`, Mistral's `statusCode`, Ollama's `status_code`.
+  const status = e.status ?? e.statusCode ?? e.status_code ?? e.response?.status ?? e.rawResponse?.status;
   if (typeof status === "number") return status === 408 || status === 429 || status >= 500;
-  return /timeout|timed out|abort|ECONNRESET|ECONNREFUSED|socket|network|fetch failed/i.test(`${e.name ?? ""} ${e.code ?? ""} ${e.message ?? ""}`);
+  return /timeout|timed out|abort|ECONNRESET|ECONNREFUSED|socket|network|fetch failed/i.test(`${e.name ?? ""} ${e.code ?? ""} ${errorText(error)}`);
+}
+
+/** A provider error as one line of text (some SDKs carry an object where others have a message). */
+export function errorText(error: unknown): string {
+  const e = error as { message?: unknown; error?: unknown };
+  const message = typeof e?.message === "string" && e.message !== "[object Object]" ? e.message : typeof e?.error === "string" ? e.error : JSON.stringify(e?.error ?? e?.message ?? String(error));
+  return String(message).slice(0, 300);
+}
+
+/**
+ * What of a reply being written may be shown: nothing until it cites a source it was given, nothing
+ * that looks like NO_ANSWER or repeats the instructions. The full checks run at the end regardless.
+ */
+export function showable(text: string, sources: number): boolean {
+  const bare = text.replace(/[\s.*`"'_]/g, "").toUpperCase();
+  if (bare === "" || "NOANSWER".startsWith(bare.slice(0, 8)) || bare.startsWith("NOANSWER")) return false;
+  if (leaksPrompt(text)) return false;
+  return [...text.matchAll(/\[(\d{1,3})\]/g)].some((m) => Number(m[1]) >= 1 && Number(m[1]) <= sources);
+}
+
+/**
+ * Markdown the model may not emit: images (a client fetching them would leak the conversation) and
+ * links or bare URLs to anywhere but the cited sources; their text is kept.
+ */
+export function withoutForeignLinks(text: string, allowed: readonly string[]): string {
+  const ok = (url: string) => allowed.some((a) => a && url.startsWith(a));
+  return text
+    .replace(/!\[([^\]]*)\]\([^)]*\)/g, "$1")
+    .replace(/\[([^\]]+)\]\(([^)\s]+)[^)]*\)/g, (all, label: string, url: string) => (ok(url) ? all : label))
+    .replace(/(?<![(<])\bhttps?:\/\/[^\s)>\]]+/g, (url) => (ok(url) ? url : "[lien retiré]"));
 }
 
 export interface GroundedOptions {
@@ -147,19 +178,29 @@ export class GroundedAnswerer implements Answerer {
     const messages = [new SystemMessage(systemPrompt(language)), new HumanMessage(userPrompt(question, sources))];
     const attempts = this.options.attempts ?? 2;
     let text = "";
+    let shown = false;
+    const onToken = input.onToken;
+    const show = onToken
+      ? (soFar: string) => {
+          if (!showable(soFar, sources.length)) return;
+          shown = true;
+          onToken(soFar);
+        }
+      : undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        text = await this.call(messages, input.onToken);
+        text = await this.call(messages, show);
         this.breaker.succeeded();
         break;
       } catch (error) {
-        const retryable = isRetryable(error);
+        // Once words were shown, a second try would rewrite them before the user's eyes: fall back.
+        const retryable = isRetryable(error) && !shown;
         if (retryable && attempt < attempts) {
           await new Promise((resolve) => setTimeout(resolve, (this.options.retryDelayMs ?? 500) * 2 ** (attempt - 1)));
           continue;
         }
         this.breaker.failed();
-        log.warn({ provider: this.options.provider, attempts: attempt, error: (error as Error).message?.slice(0, 200) }, "model call failed: extractive answer instead");
+        log.warn({ provider: this.options.provider, attempts: attempt, error: errorText(error) }, "model call failed: extractive answer instead");
         return this.options.fallback.answer(input);
       }
     }
@@ -178,21 +219,40 @@ export class GroundedAnswerer implements Answerer {
     // The numbers in the text point at the list of sources under it.
     const list = read.reply.cited.map((n, i) => `[${n}] ${citations[i]?.title} — ${citations[i]?.source}${citations[i]?.url ? ` (${citations[i]?.url})` : ""}`);
     const heading = language === "fr" ? "Sources :" : "Sources:";
-    return { decision: "answered", reason: "confident", language, confidence: policy.confidence, citations, text: `${read.reply.answer}\n\n${heading}\n${list.join("\n")}` };
+    const answer = withoutForeignLinks(read.reply.answer, citations.map((c) => c.url ?? ""));
+    return { decision: "answered", reason: "confident", language, confidence: policy.confidence, citations, text: `${answer}\n\n${heading}\n${list.join("\n")}` };
   }
 
-  /** One call, streamed so that a channel can show the answer as it comes; bounded by the timeout. */
+  /**
+   * One call, streamed so that a channel can show the answer as it comes. The timeout is on silence:
+   * the first words, then each next piece, must come within it (a long answer written steadily is
+   * not cut); the whole answer gets four times as long.
+   */
   private async call(messages: (SystemMessage | HumanMessage)[], onToken?: (textSoFar: string) => void): Promise<string> {
-    const signal = AbortSignal.timeout(this.options.timeoutMs);
+    const controller = new AbortController();
+    const quiet = () => setTimeout(() => controller.abort(new Error(`timeout: the model was silent for ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
+    let silence = quiet();
+    const cap = setTimeout(() => controller.abort(new Error(`timeout: the answer took over ${this.options.timeoutMs * 4} ms`)), this.options.timeoutMs * 4);
+    try {
+      return await this.read(messages, controller.signal, onToken, () => {
+        clearTimeout(silence);
+        silence = quiet();
+      });
+    } finally {
+      clearTimeout(silence);
+      clearTimeout(cap);
+    }
+  }
+
+  private async read(messages: (SystemMessage | HumanMessage)[], signal: AbortSignal, onToken: ((textSoFar: string) => void) | undefined, alive: () => void): Promise<string> {
     let text = "";
     const stream = await this.options.model.stream(messages, { signal });
     for await (const chunk of stream) {
+      alive();
       const piece = typeof chunk.content === "string" ? chunk.content : chunk.content.map((part) => ("text" in part && typeof part.text === "string" ? part.text : "")).join("");
       if (!piece) continue;
       text += piece;
-      // "NO_ANSWER" (or its beginning) is a verdict, not text to show.
-      const head = text.trimStart().slice(0, NO_ANSWER.length).toUpperCase();
-      if (onToken && !NO_ANSWER.startsWith(head) && !head.startsWith(NO_ANSWER)) onToken(text);
+      onToken?.(text);
     }
     return text;
   }

@@ -15,9 +15,11 @@ export class HybridRetriever implements Retriever {
 
   private readonly embedder: Embedder;
 
+  /** `onVectorFailure`: told when the embedder fails (the search then runs on BM25 alone). */
   constructor(
     private readonly index: SearchIndex,
     embedder: Embedder,
+    private readonly onVectorFailure?: (error: unknown) => void,
   ) {
     this.glossary = compileGlossary(index.glossary);
     this.embedder = fitEmbedder(embedder, (stems) => index.lexical.weight(stems));
@@ -33,8 +35,15 @@ export class HybridRetriever implements Retriever {
 
     const depth = Math.max(k * 3, 20);
     const lexical = this.index.lexical.query(question, query.expansionWords, depth);
-    const vector = await this.embedder.embedQuery(question);
-    const nearest = this.index.vectors.query(vector, depth);
+    // A failing embedding provider leaves lexical search: answers degrade, they do not stop.
+    let nearest: ReturnType<SearchIndex["vectors"]["query"]> = [];
+    let vector: number[] | undefined;
+    try {
+      vector = await this.embedder.embedQuery(question);
+      nearest = this.index.vectors.query(vector, depth);
+    } catch (error) {
+      this.onVectorFailure?.(error);
+    }
 
     const lexicalByKey = new Map(lexical.map((hit, rank) => [hit.key, { hit, rank: rank + 1 }]));
     const vectorByKey = new Map(nearest.map((hit, rank) => [hit.key, { similarity: hit.similarity, rank: rank + 1 }]));
@@ -65,7 +74,7 @@ export class HybridRetriever implements Retriever {
         fused: score,
         scores: {
           bm25: fromLexical?.hit.score ?? 0,
-          vector: fromVector?.similarity ?? this.index.vectors.similarityTo(vector, key),
+          vector: fromVector?.similarity ?? (vector ? this.index.vectors.similarityTo(vector, key) : 0),
           coverage: coverageOf.get(key) ?? 0,
           questionCoverage: weightedShare(terms, matchedOf(key, "matchedInQuestions")),
           ...(fromLexical ? { bm25Rank: fromLexical.rank } : {}),

@@ -75,7 +75,7 @@ export class FakeMattermostServer {
   readonly posts = new Map<string, FakePost>();
   readonly team = { id: newId(), name: "paris1", display_name: "Paris 1", type: "O" };
   /** `user_typing` actions received, in order. */
-  readonly typing: { userId: string; channelId: string; parentId: string }[] = [];
+  readonly typing: { userId: string; channelId: string; parentId: string; at: number }[] = [];
   /** Time each post was broadcast, and time of the bot's reply to it (props.enso_reply_to). */
   readonly postedAt = new Map<string, number>();
   readonly repliedAt = new Map<string, number>();
@@ -357,7 +357,7 @@ export class FakeMattermostServer {
       if (!connection) return;
       if (message.action === "ping") reply({ text: "pong", version: "11.0.0", server_time: Date.now() });
       else if (message.action === "user_typing") {
-        this.typing.push({ userId: connection.userId, channelId: String(message.data?.channel_id ?? ""), parentId: String(message.data?.parent_id ?? "") });
+        this.typing.push({ userId: connection.userId, channelId: String(message.data?.channel_id ?? ""), parentId: String(message.data?.parent_id ?? ""), at: performance.now() });
         reply();
         this.changed();
       } else reply();

@@ -253,12 +253,16 @@ export class MattermostChannel implements ChatChannel {
       }
       const drafts = renderForMattermost(outbound, { maxChars: this.options.config.maxPostChars, actionUrl: this.options.actionUrl, secret: this.options.actionSecret, questionPostId: post.id });
       const reply: UnsentReply = { post, channel, threadId: verdict.answer.threadId, drafts, nextPart: Math.min(firstPart, drafts.length - 1), ...(outbound.stillWanted ? { stillWanted: outbound.stillWanted } : {}), ...(outbound.dropped ? { dropped: outbound.dropped } : {}), ...(draftId && firstPart === 0 ? { draftId } : {}) };
+      // Resuming after a crash: the first parts are out already, the new draft is not needed.
+      if (draftId && firstPart > 0) await draft.discard();
       this.unsent.set(post.id, reply);
       await this.send(reply);
     } catch (error) {
       log.error({ err: error, postId: post.id }, "could not reply in Mattermost; the reply is retried after the next reconnection");
     } finally {
-      if (!this.unsent.has(post.id)) void draft.close();
+      // A draft left by a failure before any reply was queued is withdrawn, not left half-written.
+      if (!this.unsent.has(post.id) && !store.isHandled("mattermost", post.id)) void draft.discard();
+      else void draft.close();
       stopTyping();
       this.inFlight.delete(post.id);
     }
@@ -280,8 +284,16 @@ export class MattermostChannel implements ChatChannel {
       const props = { ...draft.props, enso_reply_to: post.id, enso_part: i, enso_parts: drafts.length };
       if (i === 0 && reply.draftId) {
         // The streamed draft becomes the answer: its final text, sources and buttons.
-        await this.client.patchPost({ id: reply.draftId, message: draft.message, props } as Partial<Post> & { id: string });
-        continue;
+        try {
+          await this.client.patchPost({ id: reply.draftId, message: draft.message, props } as Partial<Post> & { id: string });
+          continue;
+        } catch (error) {
+          const status = (error as { status_code?: number }).status_code;
+          if (status === undefined || status < 400 || status >= 500) throw error;
+          // The draft is gone (deleted by someone, or by a retention job): the answer is posted anew.
+          this.options.log.warn({ postId: post.id, status }, "the streamed draft could not be updated; the answer is posted as a new post");
+          (reply as { draftId?: string }).draftId = undefined;
+        }
       }
       await this.client.createPost({
         channel_id: post.channel_id,
@@ -404,6 +416,12 @@ export class MattermostChannel implements ChatChannel {
     const since = Math.min(start, store.oldestPending("mattermost", channel.id) ?? start) - CATCH_UP_OVERLAP_MS;
     const sorted = (await readPostsSince(this.client, channel.id, since)).sort((a, b) => a.create_at - b.create_at);
     const parts = postedReplyParts(sorted, this.bot?.id ?? "");
+    // Drafts of answers being streamed when the bot stopped: withdrawn (the question is answered anew).
+    for (const post of sorted) {
+      if (post.user_id === this.bot?.id && post.props?.enso_draft && post.delete_at === 0 && !this.inFlight.has(String(post.props.enso_reply_to))) {
+        this.track(this.client.deletePost(post.id).then(() => undefined, (error: unknown) => log.warn({ err: error, postId: post.id }, "a leftover draft could not be withdrawn")));
+      }
+    }
     for (const [question, { posted, total }] of parts) {
       if (posted.size >= total && store.markHandled("mattermost", question)) log.info({ postId: question }, "catch-up: a question answered before a crash is recorded as answered");
     }
