@@ -16,6 +16,8 @@ let model: FakeModelServer;
 let bot: FakeUser;
 let alice: FakeUser;
 let dm: FakeChannel;
+let marie: FakeUser;
+let staffChannel: FakeChannel;
 let services: RunningServices;
 
 beforeAll(async () => {
@@ -25,7 +27,9 @@ beforeAll(async () => {
   bot = mm.addUser("enso", true);
   alice = mm.addUser("alice");
   dm = mm.addChannel("D", `${bot.id}__${alice.id}`, [bot, alice]);
-  const config = loadConfig({ ENSO_DATA_DIR: dataDir, ENSO_HTTP_PORT: "0", ENSO_HTTP_HOST: "127.0.0.1", MATTERMOST_URL: mm.url, MATTERMOST_TOKEN: bot.token, LLM_PROVIDER: "openai-compatible", LLM_MODEL: "test-model", LLM_BASE_URL: `${model.url}/v1` });
+  marie = mm.addUser("marie");
+  staffChannel = mm.addChannel("O", "enso-equipe", [bot, marie]);
+  const config = loadConfig({ MATTERMOST_STAFF_CHANNEL: "paris1/enso-equipe", ENSO_DATA_DIR: dataDir, ENSO_HTTP_PORT: "0", ENSO_HTTP_HOST: "127.0.0.1", MATTERMOST_URL: mm.url, MATTERMOST_TOKEN: bot.token, LLM_PROVIDER: "openai-compatible", LLM_MODEL: "test-model", LLM_BASE_URL: `${model.url}/v1` });
   if (!config.mattermost) throw new Error("Mattermost not configured");
   services = await startServices({ ...config, mattermost: config.mattermost }, await createAssistant(config, quiet), quiet);
   await mm.waitFor(() => mm.openSockets > 0);
@@ -80,6 +84,33 @@ describe("a model's answer in Mattermost", () => {
     expect(more).toEqual([]);
     expect(mm.patchLog.filter((p) => p.id === reply?.id)).toEqual([]);
     expect(reply?.message).not.toMatch(/payant|ONLY the numbered/);
+  });
+
+  it("withdraws an answer being streamed when a person takes the conversation, and gives the question to them", async () => {
+    const asked = mm.userPosts(alice, dm, "Je voudrais parler à un humain");
+    await mm.waitFor(() => mm.postsBy(bot, staffChannel).some((p) => !p.root_id && p.props.enso_ticket));
+    await services.mattermost.idle();
+    await services.outbox.idle();
+    const card = mm.postsBy(bot, staffChannel).find((p) => !p.root_id && p.props.enso_ticket);
+    expect(mm.repliesTo(asked.id)).toHaveLength(1);
+    // Nobody claimed in time: the bot answers again, and the ticket stays open.
+    services.desk.sweep(new Date(Date.now() + 16 * 60_000));
+    await services.outbox.idle();
+    model.next({ text: "Toute personne de l'université peut écrire à ENSO [1]. Elle décrit son projet, ses données et ses échéances pour que l'équipe l'oriente [1].", chunkDelayMs: 80 });
+    const question = mm.userPosts(alice, dm, "Qui peut contacter ENSO ?");
+    await mm.waitFor(() => mm.repliesTo(question.id)[0]?.props.enso_draft === true, 20_000);
+    const deletesBefore = mm.deletes;
+    await mm.clickButton(card?.id ?? "", "claim", marie);
+    await mm.waitFor(() => mm.deletes > deletesBefore, 20_000);
+    await services.mattermost.idle();
+    await services.outbox.idle();
+    const draft = mm.repliesTo(question.id)[0];
+    expect(draft?.delete_at).toBeGreaterThan(0);
+    expect(mm.repliesTo(question.id).filter((p) => p.delete_at === 0)).toEqual([]);
+    expect([...mm.posts.values()].some((p) => p.root_id === card?.id && p.message.includes("Qui peut contacter ENSO"))).toBe(true);
+    // Back to the bot for the next tests.
+    services.desk.resolve(String(card?.props.enso_ticket), { id: marie.id, name: "marie" });
+    await services.outbox.idle();
   });
 
   it("never shows the model's NO_ANSWER: the user gets the escalation only", async () => {
