@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 import { createAssistant } from "../src/assistant.js";
 import { loadConfig } from "../src/config.js";
 import { createLogger } from "../src/logger.js";
-import { numberArg, percentile } from "./bench-util.js";
+import { answerableQuestions, numberArg, percentile } from "./bench-util.js";
 import { startServices } from "../src/start-services.js";
 import { FakeMattermostServer } from "../test/support/fake-mattermost-server.js";
 
@@ -29,12 +29,7 @@ const ROUNDS = numberArg("--rounds", 10);
 const TARGET_P50_MS = 50;
 const REPLY_TIMEOUT_MS = 30_000;
 
-const questions = readFileSync(join(root, "test/eval/questions.jsonl"), "utf8")
-  .split("\n")
-  .filter((line) => line.trim() !== "")
-  .map((line) => JSON.parse(line) as { q: string; expect: string })
-  .filter((c) => c.expect === "answered")
-  .map((c) => c.q);
+const questions = answerableQuestions(root);
 
 
 const dataDir = mkdtempSync(join(tmpdir(), "enso-mm-bench-"));

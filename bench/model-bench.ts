@@ -22,7 +22,7 @@ import { createLogger } from "../src/logger.js";
 import { startServices } from "../src/start-services.js";
 import { FakeMattermostServer } from "../test/support/fake-mattermost-server.js";
 import { FakeModelServer } from "../test/support/fake-model-server.js";
-import { numberArg, percentile } from "./bench-util.js";
+import { answerableQuestions, numberArg, percentile } from "./bench-util.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const QUESTIONS = numberArg("--questions", 40);
@@ -31,12 +31,7 @@ const WORD_MS = 15;
 const summary = (values: number[]) => ({ n: values.length, p50: +percentile(values, 50).toFixed(1), p90: +percentile(values, 90).toFixed(1), max: +Math.max(...values).toFixed(1) });
 
 console.log = () => {};
-const questions = readFileSync(join(root, "test/eval/questions.jsonl"), "utf8")
-  .split("\n")
-  .filter((line) => line.trim() !== "")
-  .map((line) => JSON.parse(line) as { q: string; expect: string })
-  .filter((c) => c.expect === "answered")
-  .map((c) => c.q);
+const questions = answerableQuestions(root);
 
 const dataDir = mkdtempSync(join(tmpdir(), "enso-model-bench-"));
 const log = createLogger({ logLevel: "silent", logFormat: "json" });

@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +7,7 @@ import { createAssistant } from "../../src/assistant.js";
 import { loadConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
 import { FakeModelServer, type ModelRequest } from "../support/fake-model-server.js";
+import { runEnso } from "../support/run-enso.js";
 
 let dataDir: string;
 let server: FakeModelServer;
@@ -252,16 +252,7 @@ describe("embedding providers", () => {
 });
 
 describe("enso ask and enso eval with a provider", () => {
-  const cli = join(import.meta.dirname, "../../dist/src/cli.js");
-  const run = (args: string[], env: Record<string, string>) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-      const child = spawn(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH ?? "", ENSO_DATA_DIR: dataDir, LOG_LEVEL: "warn", LOG_FORMAT: "json", ...env } });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      child.on("close", (code) => done({ code, stdout, stderr }));
-    });
+  const run = (args: string[], env: Record<string, string>) => runEnso(args, { ENSO_DATA_DIR: dataDir, ...env });
 
   it("answers with the model named by --provider, in the same JSON contract", async () => {
     server.next({ text: "Toute personne de l'université peut écrire à ENSO [1]." });

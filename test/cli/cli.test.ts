@@ -6,18 +6,13 @@ import { fileURLToPath } from "node:url";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runEnso } from "../support/run-enso.js";
 import { FakeMattermostServer } from "../support/fake-mattermost-server.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const cli = join(root, "dist", "src", "cli.js");
 const corpus = join(root, "corpus");
 const temporary: string[] = [];
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /** A fresh folder, removed after the tests. */
 function tempDir(prefix: string): string {
@@ -26,19 +21,7 @@ function tempDir(prefix: string): string {
   return dir;
 }
 
-/** Runs the built CLI with only the variables given (plus PATH), so that the caller's ENSO_* settings do not leak in. */
-function enso(args: string[], env: Record<string, string>, input = ""): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "warn", LOG_FORMAT: "json", ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (text: string) => (stdout += text));
-    child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const enso = runEnso;
 
 /** The JSON log lines of standard error. */
 function logsOf(stderr: string): Array<Record<string, unknown>> {

@@ -1,27 +1,17 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SqliteStore } from "../../src/store/sqlite-store.js";
+import { runEnso } from "../support/run-enso.js";
 import { sampleTicket } from "../support/sample-ticket.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const cli = join(root, "dist/src/cli.js");
 let dataDir: string;
 
-function enso(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: root, env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "warn", LOG_FORMAT: "json", ENSO_DATA_DIR: dataDir, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (text: string) => (stdout += text));
-    child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
-    child.on("error", fail);
-    child.on("close", (code) => done({ code, stdout, stderr }));
-  });
-}
+const enso = (args: string[], env: Record<string, string> = {}) => runEnso(args, { ENSO_DATA_DIR: dataDir, ...env });
 
 const waiting = sampleTicket({ question: "Où déposer mes données d'enquête ?" });
 const older = sampleTicket({ createdAt: new Date(Date.now() - 3600_000), question: "Qui relit un plan de gestion de données ?", reason: "out_of_scope" });
