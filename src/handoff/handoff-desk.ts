@@ -35,6 +35,8 @@ export interface HandoffOptions {
   readonly transcriptTurns?: number;
   /** A conversation a person holds, silent both ways this long, goes back to the bot (default 24 h). */
   readonly humanIdleMs?: number;
+  /** Makes ticket references (tests); newTicketReference by default. */
+  readonly newReference?: (now: Date) => string;
 }
 
 export type ActionResult = { readonly ok: true; readonly ticket: Ticket } | { readonly ok: false; readonly message: string };
@@ -108,8 +110,8 @@ export class HandoffDesk {
     const { message, answer } = input;
     const now = new Date();
     const turns = this.options.transcriptTurns ?? 6;
-    const ticket: Ticket = {
-      ref: newTicketReference(now),
+    const draft: Ticket = {
+      ref: "",
       createdAt: now,
       updatedAt: now,
       // "Alice Martin (alice)" when the platform gives a full name, else the username.
@@ -132,9 +134,8 @@ export class HandoffDesk {
       status: "open",
       chatRoute: input.chat !== false,
     };
-    const inChat = ticket.chatRoute && this.staffAround(now);
-    const deliveries = [...(this.staffRoom ? [STAFF_SINK] : []), ...this.external].map((sink): OutboxDraft => ({ key: `${ticket.ref}.${sink}.create`, sink, ref: ticket.ref, kind: "create" }));
-    const opened = this.store.open(ticket, inChat ? "waiting_human" : "bot", deliveries, new Date(now.getTime() + this.options.claimTimeoutMs));
+    const inChat = draft.chatRoute && this.staffAround(now);
+    const { ticket, opened, deliveries } = this.openWithFreshReference(draft, inChat, now);
     if (!opened.opened) {
       const existing = opened.hold.ticketRef ? this.store.get(opened.hold.ticketRef) : undefined;
       if (existing) {
@@ -146,6 +147,26 @@ export class HandoffDesk {
     this.log.info({ ref: ticket.ref, reason: ticket.reason, platform: ticket.conversation.platform, inChat, sinks: deliveries.map((d) => d.sink) }, "ticket opened");
     this.outbox.kick();
     return { ticket, inChat };
+  }
+
+  /**
+   * Records the ticket under a new reference. References are random (5 characters of base 32, 33
+   * million a day): two alike in a day are rare but possible, and the database refuses the second,
+   * so another is drawn.
+   */
+  private openWithFreshReference(draft: Ticket, inChat: boolean, now: Date) {
+    for (let attempt = 1; ; attempt++) {
+      const ticket: Ticket = { ...draft, ref: (this.options.newReference ?? newTicketReference)(now) };
+      const deliveries = [...(this.staffRoom ? [STAFF_SINK] : []), ...this.external].map((sink): OutboxDraft => ({ key: `${ticket.ref}.${sink}.create`, sink, ref: ticket.ref, kind: "create" }));
+      try {
+        const opened = this.store.open(ticket, inChat ? "waiting_human" : "bot", deliveries, new Date(now.getTime() + this.options.claimTimeoutMs));
+        return { ticket, opened, deliveries };
+      } catch (error) {
+        const duplicate = (error as { code?: string }).code === "SQLITE_CONSTRAINT_PRIMARYKEY";
+        if (!duplicate || attempt >= 5) throw error;
+        this.log.warn({ attempt }, "a ticket reference was already taken; another is drawn");
+      }
+    }
   }
 
   /**

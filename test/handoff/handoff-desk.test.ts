@@ -31,6 +31,17 @@ afterEach(() => {
 });
 
 describe("the handoff desk", () => {
+  it("draws another reference when the one drawn is already taken", () => {
+    const store = new SqliteStore(":memory:");
+    stores.push(store);
+    const drawn = ["ENSO-20261123-AAAAA", "ENSO-20261123-AAAAA", "ENSO-20261123-BBBBB"];
+    const desk = new HandoffDesk(store.tickets, new Outbox(store.tickets, [named(STAFF_SINK)], quiet), quiet, { site: "univ-paris1", claimTimeoutMs: 60_000, contact, newReference: () => drawn.shift() ?? "ENSO-20261123-ZZZZZ" });
+    const first = desk.escalate({ message: message("Je veux parler à quelqu'un", "alice", { conversationId: "c1" }), answer: { language: "fr" }, reason: "user_request", history: [] });
+    const second = desk.escalate({ message: message("Moi aussi", "bob", { conversationId: "c2" }), answer: { language: "fr" }, reason: "user_request", history: [] });
+    expect([first.ticket.ref, second.ticket.ref]).toEqual(["ENSO-20261123-AAAAA", "ENSO-20261123-BBBBB"]);
+    expect(store.tickets.get("ENSO-20261123-BBBBB")?.user.id).toBe("bob");
+  });
+
   it("gives a conversation back to the bot when the person holding it has been silent for the idle time", () => {
     const { desk } = deskWith([STAFF_SINK, "chat:mattermost"], 60_000);
     const { ticket } = escalate(desk);

@@ -6,8 +6,9 @@ import { sampleTicket } from "../support/sample-ticket.js";
 
 describe("ticket references", () => {
   it("carry the date and five unambiguous characters, never a helpdesk's [queue #123]", () => {
+    // Random, so 2,000 may hold a pair alike (about 6 % of runs): the desk draws again then (handoff-desk.test).
     const refs = new Set(Array.from({ length: 2000 }, () => newTicketReference(new Date("2026-11-23T10:00:00Z"))));
-    expect(refs.size).toBe(2000);
+    expect(refs.size).toBeGreaterThan(1990);
     for (const ref of refs) {
       expect(ref).toMatch(TICKET_REFERENCE);
       expect(ref.startsWith("ENSO-20261123-")).toBe(true);
