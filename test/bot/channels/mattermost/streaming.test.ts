@@ -64,12 +64,13 @@ describe("a model's answer in Mattermost", () => {
     expect(final?.message).toMatch(/\[1\]\.\n\nSources :\n\[1\] /);
     expect(final?.message).not.toContain("▍");
     expect(((final?.props.attachments ?? []) as { actions: unknown[] }[])[0]?.actions).toHaveLength(3);
-    // Throttled: the words came over about 1.8 s; each update is at least ~0.5 s after the previous.
     const updates = mm.patchLog.filter((p) => p.id === final?.id);
     const streamed = updates.filter((p) => p.message.endsWith("▍"));
     expect(streamed.length).toBeGreaterThanOrEqual(1);
-    expect(streamed.length).toBeLessThanOrEqual(5);
-    for (let i = 1; i < streamed.length; i++) expect((streamed[i]?.at ?? 0) - (streamed[i - 1]?.at ?? 0)).toBeGreaterThan(400);
+    // Unthrottled, the 33 words would make about 30 updates, 60 ms apart. The margin below 500 ms
+    // allows for a loaded machine delaying one request more than the next.
+    expect(streamed.length).toBeLessThanOrEqual(8);
+    for (let i = 1; i < streamed.length; i++) expect((streamed[i]?.at ?? 0) - (streamed[i - 1]?.at ?? 0)).toBeGreaterThan(250);
     expect(updates.at(-1)?.message).toBe(final?.message);
     await new Promise((resolve) => setTimeout(resolve, 3500));
     expect(mm.typing.filter((t) => t.channelId === dm.id && t.at > draftAt + 50)).toEqual([]);
