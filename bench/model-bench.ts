@@ -45,7 +45,8 @@ if (!config.mattermost) throw new Error("Mattermost not configured");
 const services = await startServices({ ...config, mattermost: config.mattermost }, await createAssistant(config, log), log);
 await mm.waitFor(() => mm.openSockets > 0);
 
-const answer = "ENSO accompagne les projets de recherche de l'université pour le numérique, les données, la science ouverte et le droit ; écrivez-lui en décrivant votre projet, ses données et vos échéances [1].";
+// Cited from the first sentence, as the prompt asks: nothing is shown before a citation.
+const answer = "ENSO accompagne les projets de recherche de l'université [1]. Pour le numérique, les données, la science ouverte et le droit, écrivez-lui en décrivant votre projet, ses données et vos échéances [1].";
 const firstWords: number[] = [];
 const totals: number[] = [];
 const modelTimes: number[] = [];
