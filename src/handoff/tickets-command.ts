@@ -73,6 +73,19 @@ export function registerTicketsCommand(program: Command, context: () => { config
     );
 
   tickets
+    .command("purge")
+    .description("delete resolved tickets (question, transcript, addresses, history) older than a number of days")
+    .requiredOption("--older-than <days>", "resolved for longer than this many days, e.g. 365")
+    .action((options: { olderThan: string }) =>
+      withStore((store) => {
+        const days = Number(options.olderThan);
+        if (!Number.isFinite(days) || days < 1) throw new EnsoError("input", `--older-than ${options.olderThan} is not a number of days.`, "Give a whole number of days, 1 or more, e.g. --older-than 365.");
+        const purged = store.tickets.purgeResolved(new Date(Date.now() - days * 86_400_000));
+        process.stdout.write(`${purged.tickets} resolved ticket(s) and ${purged.deliveries} delivery record(s) older than ${days} day(s) deleted.\n`);
+      }),
+    );
+
+  tickets
     .command("close")
     .description("mark a ticket resolved; the running assistant tells the user and the ticket systems")
     .argument("<ref>", "the ticket's reference")

@@ -300,6 +300,23 @@ export class SqliteTicketStore implements TicketStore {
     return { pending: rows.find((r) => r.status === "pending")?.n ?? 0, failed: rows.find((r) => r.status === "failed")?.n ?? 0 };
   }
 
+  purgeResolved(before: Date): { tickets: number; deliveries: number } {
+    return this.db.transaction(() => {
+      const refs = (this.db.prepare("SELECT ref FROM tickets WHERE status = 'resolved' AND updated_at < ?").all(before.getTime()) as { ref: string }[]).map((r) => r.ref);
+      let deliveries = 0;
+      for (const ref of refs) {
+        this.db.prepare("DELETE FROM ticket_events WHERE ref = ?").run(ref);
+        deliveries += this.db.prepare("DELETE FROM outbox WHERE ref = ? AND status != 'pending'").run(ref).changes;
+        this.db.prepare("DELETE FROM conversations WHERE ticket_ref = ? AND state = 'bot'").run(ref);
+        this.db.prepare("UPDATE conversations SET ticket_ref = NULL WHERE ticket_ref = ?").run(ref);
+        // A delivery still pending (a notice to the user) keeps its ticket until it is done.
+        if ((this.db.prepare("SELECT 1 FROM outbox WHERE ref = ? LIMIT 1").get(ref) as unknown) === undefined) this.db.prepare("DELETE FROM tickets WHERE ref = ?").run(ref);
+      }
+      const tickets = refs.filter((ref) => this.get(ref) === undefined).length;
+      return { tickets, deliveries };
+    })();
+  }
+
   heldTickets(idleBefore?: Date): string[] {
     const rows = (idleBefore ? this.s.idleHolds.all(idleBefore.getTime()) : this.s.allHolds.all()) as { ticket_ref: string }[];
     return rows.map((row) => row.ticket_ref);

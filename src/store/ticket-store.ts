@@ -76,6 +76,11 @@ export interface TicketStore {
   /** Tickets whose conversation waits for or is held by a person; with `idleBefore`, held ones silent since then. */
   heldTickets(idleBefore?: Date): string[];
   outboxCounts(): { pending: number; failed: number };
+  /**
+   * Deletes resolved tickets last changed before `before`, with their events, deliveries and
+   * conversation rows: personal data is not kept longer than the service's retention rule.
+   */
+  purgeResolved(before: Date): { tickets: number; deliveries: number };
   /** A ticket's deliveries and where each stands, for `enso tickets show`. */
   deliveries(ref: string): { sink: string; kind: string; status: string; attempts: number; lastError?: string }[];
 }

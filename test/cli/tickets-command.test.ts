@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SqliteStore } from "../../src/store/sqlite-store.js";
 import { runEnso } from "../support/run-enso.js";
@@ -61,6 +62,34 @@ describe("enso tickets", () => {
     const queued = store.tickets.deliveries(waiting.ref).filter((d) => d.kind === "follow_up").map((d) => d.sink);
     expect(queued).toEqual(expect.arrayContaining(["chat:mattermost", "email"]));
     store.close();
+  });
+
+  it("purges resolved tickets older than the retention, with their history, and keeps the others", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "enso-purge-"));
+    const old = sampleTicket({ question: "Ancienne question" });
+    const recent = sampleTicket({ question: "Question récente" });
+    const open = sampleTicket({ question: "Question en cours" });
+    const store = new SqliteStore(join(dir, "enso.sqlite"));
+    for (const t of [old, recent, open]) store.tickets.open(t, "bot", [{ key: `${t.ref}.email.create`, sink: "email", ref: t.ref, kind: "create" }]);
+    for (const item of store.tickets.due(new Date(), 10)) store.tickets.delivered(item.id);
+    store.tickets.resolve(old.ref, "cli|x", []);
+    store.tickets.resolve(recent.ref, "cli|x", []);
+    store.close();
+    // The old ticket was resolved 400 days ago.
+    const raw = new Database(join(dir, "enso.sqlite"));
+    raw.prepare("UPDATE tickets SET updated_at = ? WHERE ref = ?").run(Date.now() - 400 * 86_400_000, old.ref);
+    raw.close();
+    const { code, stdout } = await runEnso(["tickets", "purge", "--older-than", "365"], { ENSO_DATA_DIR: dir });
+    expect(code).toBe(0);
+    expect(stdout).toContain("1 resolved ticket(s) and 1 delivery record(s)");
+    const after = new SqliteStore(join(dir, "enso.sqlite"));
+    expect(after.tickets.get(old.ref)).toBeUndefined();
+    expect(after.tickets.events(old.ref)).toEqual([]);
+    expect(after.tickets.deliveries(old.ref)).toEqual([]);
+    expect(after.tickets.get(recent.ref)?.status).toBe("resolved");
+    expect(after.tickets.get(open.ref)?.status).toBe("open");
+    after.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("says clearly when a ticket does not exist or is already closed", async () => {
