@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { Language } from "../knowledge/detect-language.js";
 import type { Hit, SearchResult } from "../retrieval/retriever.js";
 import type { Answer, Answerer, Turn } from "./answer.js";
-import { CircuitBreaker } from "./circuit-breaker.js";
+import { CircuitBreaker } from "../circuit-breaker.js";
 import type { Contact } from "./contact.js";
 import { decide } from "./decision-policy.js";
 import { citationOf } from "./extractive-answerer.js";
@@ -102,8 +102,25 @@ export function isRetryable(error: unknown): boolean {
 /** A provider error as one line of text (some SDKs carry an object where others have a message). */
 export function errorText(error: unknown): string {
   const e = error as { message?: unknown; error?: unknown };
-  const message = typeof e?.message === "string" && e.message !== "[object Object]" ? e.message : typeof e?.error === "string" ? e.error : JSON.stringify(e?.error ?? e?.message ?? String(error));
+  let message: string;
+  try {
+    message = typeof e?.message === "string" && e.message !== "[object Object]" ? e.message : typeof e?.error === "string" ? e.error : JSON.stringify(e?.error ?? e?.message ?? String(error));
+  } catch {
+    message = String(error);
+  }
   return String(message).slice(0, 300);
+}
+
+/**
+ * A provider error for the logs: its status and the start of its message, without the JSON body
+ * some servers attach (a validation error may echo the prompt, hence the user's question).
+ */
+export function errorForLog(error: unknown): string {
+  const e = error as { status?: number; statusCode?: number; status_code?: number; name?: string };
+  const status = e?.status ?? e?.statusCode ?? e?.status_code;
+  const text = errorText(error);
+  const brace = text.search(/[{[]/);
+  return `${status ? `HTTP ${status}: ` : ""}${(brace >= 0 ? text.slice(0, brace) : text).slice(0, 120).trim()}`;
 }
 
 /**
@@ -122,11 +139,23 @@ export function showable(text: string, sources: number): boolean {
  * links or bare URLs to anywhere but the cited sources; their text is kept.
  */
 export function withoutForeignLinks(text: string, allowed: readonly string[]): string {
-  const ok = (url: string) => allowed.some((a) => a && url.startsWith(a));
+  const parse = (url: string) => {
+    try {
+      return new URL(url);
+    } catch {
+      return undefined;
+    }
+  };
+  const sources = allowed.map(parse).filter((u): u is URL => u !== undefined);
+  // Same origin and a path under the source's: "https://univ.fr.evil.example" is not "https://univ.fr".
+  const ok = (url: string) => {
+    const u = parse(url);
+    return u !== undefined && sources.some((s) => s.origin === u.origin && u.pathname.startsWith(s.pathname));
+  };
   return text
     .replace(/!\[([^\]]*)\]\([^)]*\)/g, "$1")
     .replace(/\[([^\]]+)\]\(([^)\s]+)[^)]*\)/g, (all, label: string, url: string) => (ok(url) ? all : label))
-    .replace(/(?<![(<])\bhttps?:\/\/[^\s)>\]]+/g, (url) => (ok(url) ? url : "[lien retiré]"));
+    .replace(/https?:\/\/[^\s)>\]"']+/g, (url) => (ok(url) ? url : "[lien retiré]"));
 }
 
 export interface GroundedOptions {
@@ -180,11 +209,12 @@ export class GroundedAnswerer implements Answerer {
     let text = "";
     let shown = false;
     const onToken = input.onToken;
+    const sourceUrls = sources.map((hit) => hit.chunk.url ?? "");
     const show = onToken
       ? (soFar: string) => {
           if (!showable(soFar, sources.length)) return;
           shown = true;
-          onToken(soFar);
+          onToken(withoutForeignLinks(soFar, sourceUrls));
         }
       : undefined;
     for (let attempt = 1; ; attempt++) {
@@ -200,7 +230,7 @@ export class GroundedAnswerer implements Answerer {
           continue;
         }
         this.breaker.failed();
-        log.warn({ provider: this.options.provider, attempts: attempt, error: errorText(error) }, "model call failed: extractive answer instead");
+        log.warn({ provider: this.options.provider, attempts: attempt, error: errorForLog(error) }, "model call failed: extractive answer instead");
         return this.options.fallback.answer(input);
       }
     }
@@ -248,9 +278,10 @@ export class GroundedAnswerer implements Answerer {
     let text = "";
     const stream = await this.options.model.stream(messages, { signal });
     for await (const chunk of stream) {
-      alive();
       const piece = typeof chunk.content === "string" ? chunk.content : chunk.content.map((part) => ("text" in part && typeof part.text === "string" ? part.text : "")).join("");
       if (!piece) continue;
+      // Only words count as signs of life: empty or metadata chunks do not hold the timeout off.
+      alive();
       text += piece;
       onToken?.(text);
     }

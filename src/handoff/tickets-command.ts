@@ -79,7 +79,7 @@ export function registerTicketsCommand(program: Command, context: () => { config
     .action((options: { olderThan: string }) =>
       withStore((store) => {
         const days = Number(options.olderThan);
-        if (!Number.isFinite(days) || days < 1) throw new EnsoError("input", `--older-than ${options.olderThan} is not a number of days.`, "Give a whole number of days, 1 or more, e.g. --older-than 365.");
+        if (!Number.isInteger(days) || days < 1) throw new EnsoError("input", `--older-than ${options.olderThan} is not a number of days.`, "Give a whole number of days, 1 or more, e.g. --older-than 365.");
         const purged = store.tickets.purgeResolved(new Date(Date.now() - days * 86_400_000));
         process.stdout.write(`${purged.tickets} resolved ticket(s) and ${purged.deliveries} delivery record(s) older than ${days} day(s) deleted.\n`);
       }),

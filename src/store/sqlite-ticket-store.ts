@@ -302,18 +302,19 @@ export class SqliteTicketStore implements TicketStore {
 
   purgeResolved(before: Date): { tickets: number; deliveries: number } {
     return this.db.transaction(() => {
-      const refs = (this.db.prepare("SELECT ref FROM tickets WHERE status = 'resolved' AND updated_at < ?").all(before.getTime()) as { ref: string }[]).map((r) => r.ref);
+      // A ticket with a delivery still pending (a notice to the user) is kept whole until it is done.
+      const refs = (
+        this.db.prepare("SELECT ref FROM tickets t WHERE status = 'resolved' AND updated_at < ? AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.ref = t.ref AND o.status = 'pending')").all(before.getTime()) as { ref: string }[]
+      ).map((r) => r.ref);
       let deliveries = 0;
       for (const ref of refs) {
         this.db.prepare("DELETE FROM ticket_events WHERE ref = ?").run(ref);
-        deliveries += this.db.prepare("DELETE FROM outbox WHERE ref = ? AND status != 'pending'").run(ref).changes;
-        this.db.prepare("DELETE FROM conversations WHERE ticket_ref = ? AND state = 'bot'").run(ref);
-        this.db.prepare("UPDATE conversations SET ticket_ref = NULL WHERE ticket_ref = ?").run(ref);
-        // A delivery still pending (a notice to the user) keeps its ticket until it is done.
-        if ((this.db.prepare("SELECT 1 FROM outbox WHERE ref = ? LIMIT 1").get(ref) as unknown) === undefined) this.db.prepare("DELETE FROM tickets WHERE ref = ?").run(ref);
+        deliveries += this.db.prepare("DELETE FROM outbox WHERE ref = ?").run(ref).changes;
+        // A conversation still pointing at it goes back to the bot rather than stay held by nothing.
+        this.db.prepare("DELETE FROM conversations WHERE ticket_ref = ?").run(ref);
+        this.db.prepare("DELETE FROM tickets WHERE ref = ?").run(ref);
       }
-      const tickets = refs.filter((ref) => this.get(ref) === undefined).length;
-      return { tickets, deliveries };
+      return { tickets: refs.length, deliveries };
     })();
   }
 

@@ -179,7 +179,7 @@ describe("provider errors as each SDK reports them", () => {
 describe("what a model may put in an answer", () => {
   it("keeps links to the cited sources only, and no images", async () => {
     const assistant = await openai();
-    server.next({ text: "Écrivez à ENSO [1] ; voir ![x](https://tracker.example/p.png?q=secret) et [ce site](https://evil.example/x) ou https://evil.example/y." });
+    server.next({ text: "Écrivez à ENSO [1] ; voir ![x](https://tracker.example/p.png?q=secret) et [ce site](https://evil.example/x) ou https://evil.example/y, <https://evil.example/z> et https://recherche.pantheonsorbonne.fr.evil.example/w." });
     const answer = await assistant.ask("Qui peut contacter ENSO ?");
     expect(answer.decision).toBe("answered");
     expect(answer.text).not.toContain("evil.example");

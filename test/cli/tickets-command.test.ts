@@ -69,15 +69,17 @@ describe("enso tickets", () => {
     const old = sampleTicket({ question: "Ancienne question" });
     const recent = sampleTicket({ question: "Question récente" });
     const open = sampleTicket({ question: "Question en cours" });
+    const notified = sampleTicket({ question: "Ancienne, mais sa notification attend encore" });
     const store = new SqliteStore(join(dir, "enso.sqlite"));
-    for (const t of [old, recent, open]) store.tickets.open(t, "bot", [{ key: `${t.ref}.email.create`, sink: "email", ref: t.ref, kind: "create" }]);
+    for (const t of [old, recent, open, notified]) store.tickets.open(t, "bot", [{ key: `${t.ref}.email.create`, sink: "email", ref: t.ref, kind: "create" }]);
     for (const item of store.tickets.due(new Date(), 10)) store.tickets.delivered(item.id);
     store.tickets.resolve(old.ref, "cli|x", []);
+    store.tickets.resolve(notified.ref, "cli|x", [{ key: `${notified.ref}.chat`, sink: "chat:mattermost", ref: notified.ref, kind: "follow_up", payload: { text: "résolu" } }]);
     store.tickets.resolve(recent.ref, "cli|x", []);
     store.close();
     // The old ticket was resolved 400 days ago.
     const raw = new Database(join(dir, "enso.sqlite"));
-    raw.prepare("UPDATE tickets SET updated_at = ? WHERE ref = ?").run(Date.now() - 400 * 86_400_000, old.ref);
+    for (const ref of [old.ref, notified.ref]) raw.prepare("UPDATE tickets SET updated_at = ? WHERE ref = ?").run(Date.now() - 400 * 86_400_000, ref);
     raw.close();
     const { code, stdout } = await runEnso(["tickets", "purge", "--older-than", "365"], { ENSO_DATA_DIR: dir });
     expect(code).toBe(0);
@@ -88,6 +90,10 @@ describe("enso tickets", () => {
     expect(after.tickets.deliveries(old.ref)).toEqual([]);
     expect(after.tickets.get(recent.ref)?.status).toBe("resolved");
     expect(after.tickets.get(open.ref)?.status).toBe("open");
+    // Kept whole while a delivery waits: its history and its email's id too.
+    expect(after.tickets.get(notified.ref)?.status).toBe("resolved");
+    expect(after.tickets.deliveries(notified.ref).map((d) => d.status)).toEqual(["delivered", "pending"]);
+    expect(after.tickets.events(notified.ref).length).toBeGreaterThan(0);
     after.close();
     rmSync(dir, { recursive: true, force: true });
   });

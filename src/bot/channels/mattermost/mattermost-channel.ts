@@ -289,9 +289,9 @@ export class MattermostChannel implements ChatChannel {
           continue;
         } catch (error) {
           const status = (error as { status_code?: number }).status_code;
-          if (status === undefined || status < 400 || status >= 500) throw error;
+          if (status !== 404) throw error;
           // The draft is gone (deleted by someone, or by a retention job): the answer is posted anew.
-          this.options.log.warn({ postId: post.id, status }, "the streamed draft could not be updated; the answer is posted as a new post");
+          this.options.log.warn({ postId: post.id, status }, "the streamed draft is gone; the answer is posted as a new post");
           (reply as { draftId?: string }).draftId = undefined;
         }
       }
@@ -418,9 +418,7 @@ export class MattermostChannel implements ChatChannel {
     const parts = postedReplyParts(sorted, this.bot?.id ?? "");
     // Drafts of answers being streamed when the bot stopped: withdrawn (the question is answered anew).
     for (const post of sorted) {
-      if (post.user_id === this.bot?.id && post.props?.enso_draft && post.delete_at === 0 && !this.inFlight.has(String(post.props.enso_reply_to))) {
-        this.track(this.client.deletePost(post.id).then(() => undefined, (error: unknown) => log.warn({ err: error, postId: post.id }, "a leftover draft could not be withdrawn")));
-      }
+      if (post.user_id === this.bot?.id && post.props?.enso_draft && post.delete_at === 0) this.track(this.withdrawLeftoverDraft(post));
     }
     for (const [question, { posted, total }] of parts) {
       if (posted.size >= total && store.markHandled("mattermost", question)) log.info({ postId: question }, "catch-up: a question answered before a crash is recorded as answered");
@@ -438,6 +436,23 @@ export class MattermostChannel implements ChatChannel {
       this.track(this.consider(post, channel, undefined, resumeFrom));
     }
     return found;
+  }
+
+  /**
+   * Deletes a draft a crash left behind, unless its question is being answered right now: read
+   * again first, since the answer may have replaced it since the catch-up read it.
+   */
+  private async withdrawLeftoverDraft(draft: Post): Promise<void> {
+    const question = String(draft.props?.enso_reply_to ?? "");
+    const busy = () => this.inFlight.has(question) || this.unsent.has(question);
+    if (busy()) return;
+    try {
+      const fresh = (await this.client.getPost(draft.id)) as Post;
+      if (!fresh.props?.enso_draft || fresh.delete_at > 0 || busy()) return;
+      await this.client.deletePost(draft.id);
+    } catch (error) {
+      this.options.log.warn({ err: error, postId: draft.id }, "a leftover draft could not be withdrawn");
+    }
   }
 
   /** Every channel the bot is in, direct and group messages included, across teams. */
