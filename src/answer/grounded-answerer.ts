@@ -36,11 +36,20 @@ export type GroundedReply = z.infer<ReturnType<typeof groundedReplySchema>>;
  */
 export function readGroundedReply(text: string, sources: number): { ok: true; reply: GroundedReply } | { ok: false; problem: string } {
   const trimmed = text.trim();
-  const bare = trimmed.replace(/[\s.*`"']/g, "").toUpperCase();
-  const reply = bare === "" || bare.startsWith(NO_ANSWER) ? { answerable: false } : { answerable: true, answer: trimmed, cited: [...new Set([...trimmed.matchAll(/\[(\d{1,3})\]/g)].map((m) => Number(m[1])))] };
+  const reply = saysNoAnswer(trimmed) ? { answerable: false } : { answerable: true, answer: trimmed, cited: [...new Set([...trimmed.matchAll(/\[(\d{1,3})\]/g)].map((m) => Number(m[1])))] };
   const parsed = groundedReplySchema(sources).safeParse(reply);
   if (parsed.success) return { ok: true, reply: parsed.data };
   return { ok: false, problem: parsed.error.issues.map((issue) => issue.message).join("; ") };
+}
+
+/**
+ * True when the model's text is NO_ANSWER, however dressed (bold, backticks, quotes, spaces), or
+ * empty; with `partial`, also when it could still become NO_ANSWER as more words come.
+ */
+function saysNoAnswer(text: string, options: { partial?: boolean } = {}): boolean {
+  const bare = text.replace(/[\s.*`"'_]/g, "").toUpperCase();
+  const verdict = NO_ANSWER.replaceAll("_", "");
+  return bare === "" || bare.startsWith(verdict) || (options.partial === true && verdict.startsWith(bare.slice(0, verdict.length)));
 }
 
 /** Phrases of the prompt that an answer has no reason to contain: their presence means it leaked. */
@@ -128,8 +137,7 @@ export function errorForLog(error: unknown): string {
  * that looks like NO_ANSWER or repeats the instructions. The full checks run at the end regardless.
  */
 export function showable(text: string, sources: number): boolean {
-  const bare = text.replace(/[\s.*`"'_]/g, "").toUpperCase();
-  if (bare === "" || "NOANSWER".startsWith(bare.slice(0, 8)) || bare.startsWith("NOANSWER")) return false;
+  if (saysNoAnswer(text, { partial: true })) return false;
   if (leaksPrompt(text)) return false;
   return [...text.matchAll(/\[(\d{1,3})\]/g)].some((m) => Number(m[1]) >= 1 && Number(m[1]) <= sources);
 }

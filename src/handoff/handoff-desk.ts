@@ -194,11 +194,11 @@ export class HandoffDesk {
   claim(ref: string, staff: StaffMember): ActionResult {
     const ticket = this.store.get(ref);
     if (!ticket) return { ok: false, message: `Demande ${ref} introuvable.` };
-    const result = this.store.claim(ref, `${staff.id}|${staff.name}`, [
-      ...this.chat(ticket, { text: claimedText(ticket.language, ref, staff.name) }),
-      ...this.cardAndNotes(ticket, `Pris en charge par ${staff.name}.`),
-      ...this.external.map((sink) => this.draft(ticket, sink, { kind: "claimed", author: staff.name, text: `Pris en charge dans le chat par ${staff.name}.`, at: new Date().toISOString() } satisfies FollowUp)),
-    ]);
+    const result = this.store.claim(
+      ref,
+      `${staff.id}|${staff.name}`,
+      this.tellEveryone(ticket, { user: { text: claimedText(ticket.language, ref, staff.name) }, staff: `Pris en charge par ${staff.name}.`, systems: { kind: "claimed", author: staff.name, text: `Pris en charge dans le chat par ${staff.name}.` } }),
+    );
     this.outbox.kick();
     if (result.ok) {
       this.log.info({ ref }, "ticket claimed");
@@ -237,11 +237,11 @@ export class HandoffDesk {
   release(ref: string, staff: StaffMember): ActionResult {
     const ticket = this.store.get(ref);
     if (!ticket) return { ok: false, message: `Demande ${ref} introuvable.` };
-    const released = this.store.release(ref, `${staff.id}|${staff.name}`, [
-      ...this.chat(ticket, { text: releasedText(ticket.language, ref) }),
-      ...this.cardAndNotes(ticket, `Conversation rendue à l'assistant par ${staff.name}.`),
-      ...this.external.map((sink) => this.draft(ticket, sink, { kind: "released", author: staff.name, text: this.chatTranscript(ref), at: new Date().toISOString() } satisfies FollowUp)),
-    ]);
+    const released = this.store.release(
+      ref,
+      `${staff.id}|${staff.name}`,
+      this.tellEveryone(ticket, { user: { text: releasedText(ticket.language, ref) }, staff: `Conversation rendue à l'assistant par ${staff.name}.`, systems: { kind: "released", author: staff.name, text: this.chatTranscript(ref) } }),
+    );
     this.outbox.kick();
     if (!released) return { ok: false, message: `La conversation de la demande ${ref} est déjà avec l'assistant.` };
     this.log.info({ ref }, "conversation released to the bot");
@@ -251,11 +251,11 @@ export class HandoffDesk {
   resolve(ref: string, staff: StaffMember): ActionResult {
     const ticket = this.store.get(ref);
     if (!ticket) return { ok: false, message: `Demande ${ref} introuvable.` };
-    const resolved = this.store.resolve(ref, `${staff.id}|${staff.name}`, [
-      ...this.chat(ticket, { text: resolvedText(ticket.language, ref), askFeedback: true }),
-      ...this.cardAndNotes(ticket, `Résolu par ${staff.name}.`),
-      ...this.external.map((sink) => this.draft(ticket, sink, { kind: "resolved", author: staff.name, text: this.chatTranscript(ref), at: new Date().toISOString() } satisfies FollowUp)),
-    ]);
+    const resolved = this.store.resolve(
+      ref,
+      `${staff.id}|${staff.name}`,
+      this.tellEveryone(ticket, { user: { text: resolvedText(ticket.language, ref), askFeedback: true }, staff: `Résolu par ${staff.name}.`, systems: { kind: "resolved", author: staff.name, text: this.chatTranscript(ref) } }),
+    );
     this.outbox.kick();
     if (!resolved) return { ok: false, message: `La demande ${ref} est déjà résolue.` };
     this.log.info({ ref }, "ticket resolved");
@@ -266,11 +266,14 @@ export class HandoffDesk {
   sweep(now = new Date()): number {
     let told = 0;
     for (const ticket of this.store.overdueClaims(now)) {
-      const done = this.store.claimTimedOut(ticket.ref, [
-        ...this.chat(ticket, { text: claimTimeoutText(ticket.language, ticket.ref, ticket.user.email, this.options.contact) }),
-        ...this.cardAndNotes(ticket, `Personne n'a pris la demande en charge en ${Math.round(this.options.claimTimeoutMs / 60000)} min : la personne attend une réponse par courriel.`),
-        ...this.external.map((sink) => this.draft(ticket, sink, { kind: "claim_timeout", author: BOT, text: "Personne n'a pris la demande en charge dans le chat : merci de répondre par courriel.", at: now.toISOString() } satisfies FollowUp)),
-      ]);
+      const done = this.store.claimTimedOut(
+        ticket.ref,
+        this.tellEveryone(ticket, {
+          user: { text: claimTimeoutText(ticket.language, ticket.ref, ticket.user.email, this.options.contact) },
+          staff: `Personne n'a pris la demande en charge en ${Math.round(this.options.claimTimeoutMs / 60000)} min : la personne attend une réponse par courriel.`,
+          systems: { kind: "claim_timeout", author: BOT, text: "Personne n'a pris la demande en charge dans le chat : merci de répondre par courriel." },
+        }),
+      );
       if (done) told++;
     }
     if (told > 0) {
@@ -304,9 +307,17 @@ export class HandoffDesk {
     return lines.length > 0 ? `Échanges dans le chat :\n${lines.join("\n")}` : "Aucun échange dans le chat.";
   }
 
-  private cardAndNotes(ticket: Ticket, note: string): OutboxDraft[] {
-    if (!this.staffRoom) return [];
-    return [this.draft(ticket, STAFF_SINK, { card: true } satisfies StaffNote), this.draft(ticket, STAFF_SINK, { text: note } satisfies StaffNote)];
+  /**
+   * The deliveries of a change of status: the user's notice (when they can be written to), the
+   * refreshed card and a note in its thread, and a follow-up to each ticket system.
+   */
+  private tellEveryone(ticket: Ticket, change: { user: ChatNote; staff: string; systems: Omit<FollowUp, "at"> }): OutboxDraft[] {
+    const at = new Date().toISOString();
+    return [
+      ...this.chat(ticket, change.user),
+      ...(this.staffRoom ? [this.draft(ticket, STAFF_SINK, { card: true } satisfies StaffNote), this.draft(ticket, STAFF_SINK, { text: change.staff } satisfies StaffNote)] : []),
+      ...this.external.map((sink) => this.draft(ticket, sink, { ...change.systems, at } satisfies FollowUp)),
+    ];
   }
 
   /** A message to the user in their chat, when the ticket has a chat route. */

@@ -31,6 +31,7 @@ export class Outbox {
   private readonly busy = new Set<string>();
   private readonly running = new Set<Promise<void>>();
   private readonly perSink = new Map<string, number>();
+  private orphansCheckedAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
   private onFailure: DeliveryFailureHandler = () => {};
@@ -94,8 +95,12 @@ export class Outbox {
         this.running.add(run);
       }
     }
-    // Items of sinks no longer configured are given up, and staff told.
-    for (const item of this.store.due(now, 20)) if (!this.sinks.has(item.sink)) this.fail(item, `no sink "${item.sink}" is configured any more`);
+    // Items for sinks this process does not have (queued by `enso tickets close`, or a sink removed
+    // from the configuration) are given up and staff told; looked for every 30 s, not at each kick.
+    if (now.getTime() - this.orphansCheckedAt >= 30_000) {
+      this.orphansCheckedAt = now.getTime();
+      for (const item of this.store.due(now, 20)) if (!this.sinks.has(item.sink)) this.fail(item, `no sink "${item.sink}" is configured any more`);
+    }
     // Due items skipped for want of a slot are taken when a delivery ends; the timer is for later ones.
     // The same `now` as the queries above: an item that fell due in between is then not missed.
     this.sleepUntilDue(now);

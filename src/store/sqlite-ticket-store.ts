@@ -36,6 +36,9 @@ export const ticketMigration = `
   );
   CREATE INDEX outbox_pending ON outbox (status, sink, ref, id);`;
 
+/** An outbox row (alias o) that is the oldest pending one of its (sink, ticket): deliveries keep their order. */
+const FIRST_OF_ITS_TICKET = "id = (SELECT min(id) FROM outbox p WHERE p.status = 'pending' AND p.sink = o.sink AND p.ref = o.ref)";
+
 interface TicketRow {
   ref: string;
   created_at: number;
@@ -101,19 +104,14 @@ export class SqliteTicketStore implements TicketStore {
       timedOut: p("UPDATE tickets SET claim_timeout_told = 1, updated_at = ? WHERE ref = ? AND status = 'open' AND claim_timeout_told = 0"),
       setCard: p("UPDATE tickets SET card_id = ? WHERE ref = ?"),
       enqueue: p("INSERT OR IGNORE INTO outbox (key, sink, ref, kind, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"),
-      due: p(`SELECT * FROM outbox o WHERE status = 'pending' AND next_attempt_at <= ?
-              AND id = (SELECT min(id) FROM outbox p WHERE p.status = 'pending' AND p.sink = o.sink AND p.ref = o.ref)
-              ORDER BY next_attempt_at, id LIMIT ?`),
+      due: p(`SELECT * FROM outbox o WHERE status = 'pending' AND next_attempt_at <= ? AND ${FIRST_OF_ITS_TICKET} ORDER BY next_attempt_at, id LIMIT ?`),
       delivered: p("UPDATE outbox SET status = 'delivered', external_id = ?, attempts = attempts + 1, done_at = ?, last_error = NULL WHERE id = ?"),
       retry: p("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?"),
       item: p("SELECT * FROM outbox WHERE id = ?"),
       giveUp: p("UPDATE outbox SET status = 'failed', attempts = attempts + (id = @id), last_error = @error, done_at = @now WHERE status = 'pending' AND sink = @sink AND ref = @ref AND id >= @id"),
       externalId: p("SELECT external_id FROM outbox WHERE sink = ? AND ref = ? AND kind = 'create' AND status = 'delivered'"),
-      nextDue: p(`SELECT min(next_attempt_at) AS at FROM outbox o WHERE status = 'pending' AND next_attempt_at > ?
-                  AND id = (SELECT min(id) FROM outbox p WHERE p.status = 'pending' AND p.sink = o.sink AND p.ref = o.ref)`),
-      dueFor: p(`SELECT * FROM outbox o WHERE status = 'pending' AND sink = ? AND next_attempt_at <= ?
-              AND id = (SELECT min(id) FROM outbox p WHERE p.status = 'pending' AND p.sink = o.sink AND p.ref = o.ref)
-              ORDER BY next_attempt_at, id LIMIT ?`),
+      nextDue: p(`SELECT min(next_attempt_at) AS at FROM outbox o WHERE status = 'pending' AND next_attempt_at > ? AND ${FIRST_OF_ITS_TICKET}`),
+      dueFor: p(`SELECT * FROM outbox o WHERE status = 'pending' AND sink = ? AND next_attempt_at <= ? AND ${FIRST_OF_ITS_TICKET} ORDER BY next_attempt_at, id LIMIT ?`),
       touchHold: p("UPDATE conversations SET updated_at = ? WHERE ticket_ref = ? AND state != 'bot'"),
       idleHolds: p("SELECT ticket_ref FROM conversations WHERE state = 'human' AND updated_at < ? AND ticket_ref IS NOT NULL"),
       allHolds: p("SELECT ticket_ref FROM conversations WHERE state != 'bot' AND ticket_ref IS NOT NULL"),
