@@ -58,28 +58,29 @@ export class ConversationEngine {
 
     const desk = this.options.desk;
     const conversationRef = HandoffDesk.conversationOf(message);
+    const allowance = () => this.options.rateLimiter?.take(`${message.platform}:${message.userId}`) ?? "allowed";
+    // Any bot reply is dropped if a person took the conversation while it was prepared.
+    const stillWanted = desk ? () => desk.hold(conversationRef).state === "bot" : undefined;
     if (desk) {
       const hold = desk.hold(conversationRef);
       if (hold.state !== "bot") {
         this.log.info({ platform: message.platform, ref: hold.ticketRef, state: hold.state }, "message relayed to staff, not answered");
         // While a ticket waits, each message also goes to the helpdesks: not more than the rate limit allows.
-        const toSystems = hold.state !== "waiting_human" || (this.options.rateLimiter?.take(`${message.platform}:${message.userId}`) ?? "allowed") === "allowed";
+        const toSystems = hold.state !== "waiting_human" || allowance() === "allowed";
         const ack = desk.userMessage(message, hold, { toSystems });
         return ack ? { kind: "text", text: ack, stillWanted: () => desk.hold(conversationRef).state === "waiting_human" } : undefined;
       }
     }
 
-    const allowance = this.options.rateLimiter?.take(`${message.platform}:${message.userId}`) ?? "allowed";
-    if (allowance !== "allowed") {
-      this.log.warn({ platform: message.platform, userId: message.userId, replied: allowance === "limited" }, "rate limit: message not answered");
-      return allowance === "limited" ? { kind: "text", text: rateLimitedText(detectLanguage(message.text)), ...(desk ? { stillWanted: () => desk.hold(conversationRef).state === "bot" } : {}) } : undefined;
+    const allowed = allowance();
+    if (allowed !== "allowed") {
+      this.log.warn({ platform: message.platform, userId: message.userId, replied: allowed === "limited" }, "rate limit: message not answered");
+      return allowed === "limited" ? { kind: "text", text: rateLimitedText(detectLanguage(message.text)), ...(stillWanted ? { stillWanted } : {}) } : undefined;
     }
 
     const conversation = `${message.platform}:${message.conversationId}:${message.threadId ?? ""}`;
     const history = this.histories.get(conversation) ?? [];
-    // Any bot reply is dropped if a person took the conversation while it was prepared.
-    const stillWanted = desk ? () => desk.hold(conversationRef).state === "bot" : undefined;
-    // ...and the question then goes to the person who took it, not nowhere.
+    // A reply dropped because a person took over: the question then goes to the person who took it, not nowhere.
     const dropped = desk ? () => void desk.userMessage(message, desk.hold(conversationRef)) : undefined;
     const guard = stillWanted && dropped ? { stillWanted, dropped } : {};
     let answer: AskResult;
