@@ -71,7 +71,7 @@ async function scenario(name: string, thinkMs: (user: number) => number) {
     }),
   );
   const wallS = (performance.now() - started) / 1000;
-  await services.mattermost.idle();
+  await services.idle();
   const latencies = asked.flatMap((id) => {
     const posted = server.postedAt.get(id);
     const replied = server.repliedAt.get(id);

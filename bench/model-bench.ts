@@ -65,7 +65,7 @@ for (let i = 0; i < QUESTIONS; i++) {
   const asked = mm.postedAt.get(question.id) ?? performance.now();
   await mm.waitFor(() => mm.repliesTo(question.id).length > 0, 30_000);
   await mm.waitFor(() => !mm.repliesTo(question.id)[0]?.props.enso_draft, 30_000);
-  await services.mattermost.idle();
+  await services.idle();
   const reply = mm.repliesTo(question.id)[0];
   const request = model.chatRequests[before];
   if (!reply || !request?.finishedAt || request.firstTextAt === undefined) {

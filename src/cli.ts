@@ -123,8 +123,8 @@ program
 const start = async () => {
   const ctx = context();
   const { config, log } = ctx;
-  if (!config.mattermost) return chat();
-  const services = await startServices({ ...config, mattermost: config.mattermost }, await assistantFor(ctx), log);
+  if (!config.mattermost && !config.teams) return chat();
+  const services = await startServices(config, await assistantFor(ctx), log);
   const shutdown = (signal: string) => {
     log.info({ signal }, "stopping");
     void services.stop().then(() => process.exit(0));

@@ -39,6 +39,13 @@ const schema = z.object({
   MATTERMOST_ACTION_SECRET: z.string().min(16).optional(),
   MATTERMOST_MAX_POST_CHARS: number(16383, 500, 65535),
   MATTERMOST_STAFF_CHANNEL: z.string().regex(/^([a-z0-9]{26}|[^/\s]+\/[^/\s]+)$/).optional(),
+  TEAMS_ENABLED: z.enum(["true", "false"]).optional(),
+  TEAMS_APP_ID: z.uuid().optional(),
+  TEAMS_APP_PASSWORD: z.string().min(8).optional(),
+  TEAMS_TENANT_ID: z.uuid().optional(),
+  TEAMS_STAFF_CHANNEL: z.string().regex(/^19:\S+@thread\.(tacv2|skype)$/).optional(),
+  TEAMS_SERVICE_URL: z.url().default("https://smba.trafficmanager.net/teams/"),
+  NODE_ENV: z.string().optional(),
   ENSO_SITE: z.string().min(1).max(100).default("univ-paris1"),
   ENSO_CLAIM_TIMEOUT_MINUTES: number(15, 1, 10_080),
   ENSO_STAFF_HOURS: z.string().optional(),
@@ -95,6 +102,12 @@ const fixes: Record<string, string> = {
   MATTERMOST_ACTION_SECRET: "a random string of at least 16 characters, or nothing to let the assistant make one",
   MATTERMOST_MAX_POST_CHARS: "the server's maximum post size in characters (16383 by default)",
   MATTERMOST_STAFF_CHANNEL: "the staff channel's id (26 characters) or team-name/channel-name, e.g. paris1/enso-equipe",
+  TEAMS_ENABLED: "true to serve Microsoft Teams on POST /api/messages (implied by TEAMS_APP_ID), or false",
+  TEAMS_APP_ID: "the Microsoft App ID of the Azure Bot (a GUID, Azure portal > the bot > Configuration)",
+  TEAMS_APP_PASSWORD: "a client secret of that app registration (Certificates & secrets)",
+  TEAMS_TENANT_ID: "the university's Microsoft Entra tenant id (a GUID), for a single-tenant bot",
+  TEAMS_STAFF_CHANNEL: "the staff channel's id, 19:...@thread.tacv2 (Teams: the channel's ... menu > Get link to channel, the part after /channel/, URL-decoded)",
+  TEAMS_SERVICE_URL: "the Bot Connector address for messages the bot starts, e.g. https://smba.trafficmanager.net/emea/ (learned from Teams once the bot is installed)",
   ENSO_SITE: "a short name for this deployment, shown on tickets, e.g. univ-paris1",
   ENSO_CLAIM_TIMEOUT_MINUTES: "how many minutes a ticket waits for a claim in chat before the user is told to expect an email, e.g. 15",
   ENSO_STAFF_HOURS: "when staff watch the chat, e.g. mon-fri 09:00-12:30; mon-fri 14:00-17:30",
@@ -141,8 +154,10 @@ export interface Config {
   /** publicUrl: how Mattermost reaches this server; absent: http://localhost and the port listened on. */
   readonly http: { readonly host: string; readonly port: number; readonly publicUrl?: string };
   readonly rateLimit: { readonly perMinute: number; readonly burst: number };
-  /** Absent when Mattermost is not configured (the terminal chat then starts). */
+  /** Absent when Mattermost is not configured. */
   readonly mattermost?: MattermostConfig;
+  /** Absent when Teams is not configured; with neither, `start` opens the terminal chat. */
+  readonly teams?: TeamsConfig;
   readonly handoff: HandoffConfig;
   /** The model behind answers; absent: the offline extractive answerer. */
   readonly llm?: LlmConfig;
@@ -195,6 +210,17 @@ export interface MattermostConfig {
   readonly staffChannel?: string;
 }
 
+export interface TeamsConfig {
+  /** The Azure Bot's app id; absent (development only): requests are not authenticated. */
+  readonly appId?: string;
+  readonly appPassword?: string;
+  readonly tenantId?: string;
+  /** Where tickets are shown to staff in Teams: a channel id (19:...@thread.tacv2). */
+  readonly staffChannel?: string;
+  /** The connector address for conversations the bot starts before Teams has told it one. */
+  readonly serviceUrl: string;
+}
+
 const list = (value: string | undefined) => (value ?? "").split(",").map((item) => item.trim()).filter(Boolean);
 
 /**
@@ -222,6 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (values.MATTERMOST_TOKEN && !values.MATTERMOST_URL) {
     throw new EnsoError("config", "MATTERMOST_TOKEN is set but MATTERMOST_URL is not.", `Set MATTERMOST_URL to ${fixes.MATTERMOST_URL}.`);
   }
+  const teams = teamsConfig(values);
   const port = Math.round(values.ENSO_HTTP_PORT);
   const pair = (a: keyof typeof values, b: keyof typeof values, what: string) => {
     if (Boolean(values[a]) !== Boolean(values[b])) {
@@ -270,6 +297,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     handoff,
     ...(llm ? { llm } : {}),
     ...(embeddings ? { embeddings } : {}),
+    ...(teams ? { teams } : {}),
     ...(values.MATTERMOST_URL && values.MATTERMOST_TOKEN
       ? {
           mattermost: {
@@ -311,6 +339,29 @@ function llmConfig(values: Values): LlmConfig | undefined {
     temperature: values.LLM_TEMPERATURE,
     maxTokens: Math.round(values.LLM_MAX_TOKENS),
     minConfidence: values.LLM_MIN_CONFIDENCE,
+  };
+}
+
+/**
+ * Teams: on when asked (TEAMS_ENABLED) or when an app id is given. Without an app id requests are
+ * not authenticated, which only a developer's machine may do: in production it stops the start.
+ */
+function teamsConfig(values: Values): TeamsConfig | undefined {
+  const enabled = values.TEAMS_ENABLED === "true" || (values.TEAMS_ENABLED !== "false" && values.TEAMS_APP_ID !== undefined);
+  if (!enabled) return undefined;
+  if (!values.TEAMS_APP_ID && values.NODE_ENV === "production") {
+    throw new EnsoError("config", "Teams is enabled in production (NODE_ENV=production) without TEAMS_APP_ID: anyone could post to /api/messages.", `Set TEAMS_APP_ID to ${fixes.TEAMS_APP_ID}, TEAMS_APP_PASSWORD and TEAMS_TENANT_ID, or set TEAMS_ENABLED=false.`);
+  }
+  if (values.TEAMS_APP_ID) {
+    if (!values.TEAMS_APP_PASSWORD) need("TEAMS_APP_PASSWORD", "TEAMS_APP_ID");
+    if (!values.TEAMS_TENANT_ID) need("TEAMS_TENANT_ID", "TEAMS_APP_ID");
+  }
+  return {
+    ...(values.TEAMS_APP_ID ? { appId: values.TEAMS_APP_ID } : {}),
+    ...(values.TEAMS_APP_PASSWORD ? { appPassword: values.TEAMS_APP_PASSWORD } : {}),
+    ...(values.TEAMS_TENANT_ID ? { tenantId: values.TEAMS_TENANT_ID } : {}),
+    ...(values.TEAMS_STAFF_CHANNEL ? { staffChannel: values.TEAMS_STAFF_CHANNEL } : {}),
+    serviceUrl: values.TEAMS_SERVICE_URL.endsWith("/") ? values.TEAMS_SERVICE_URL : `${values.TEAMS_SERVICE_URL}/`,
   };
 }
 

@@ -5,7 +5,7 @@ import type { Config } from "./config.js";
 export type { Logger };
 
 /** Paths whose values never reach a log line (secrets and personal data). */
-const secretKeys = ["token", "commandToken", "actionSecret", "apiKey", "password", "secret", "email", "smtpUrl", "appToken", "userToken"];
+const secretKeys = ["token", "commandToken", "actionSecret", "apiKey", "password", "appPassword", "secret", "email", "smtpUrl", "appToken", "userToken"];
 export const redactedPaths = [...secretKeys, ...secretKeys.map((key) => `*.${key}`), "headers.authorization", "*.headers.authorization"];
 
 /**

@@ -11,8 +11,14 @@ import { withinStaffHours, type StaffHours } from "./staff-hours.js";
 import type { ChatNote, FollowUp } from "./ticket-sink.js";
 import { assigneeName, newTicketReference, type ConversationRef, type Ticket, type TicketReason } from "./ticket.js";
 
-/** The staff channel's sink: a card per ticket (create), then thread posts and card updates. */
+/**
+ * A staff channel's sink: a card per ticket (create), then thread posts and card updates. Mattermost's
+ * is "staff" (its name before Teams had one, kept for the deliveries databases already hold);
+ * Teams' is "staff:teams". Every staff channel configured gets every ticket.
+ */
 export const STAFF_SINK = "staff";
+export const staffSink = (platform: string) => (platform === "mattermost" ? STAFF_SINK : `staff:${platform}`);
+export const isStaffSink = (name: string) => name === STAFF_SINK || name.startsWith("staff:");
 /** The user's chat on a platform: "chat:mattermost", "chat:teams". */
 export const chatSink = (platform: string) => `chat:${platform}`;
 
@@ -61,13 +67,18 @@ export class HandoffDesk {
     return this.options.claimTimeoutMs;
   }
 
-  private get staffRoom(): boolean {
-    return this.outbox.sinkNames.includes(STAFF_SINK);
+  /** The staff channels (Mattermost's, Teams'): each shows every ticket, and staff act from either. */
+  private get staffRooms(): string[] {
+    return this.outbox.sinkNames.filter(isStaffSink);
   }
 
-  /** The helpdesks, mailboxes and webhooks (every sink but the staff channel and the chats). */
+  private get staffRoom(): boolean {
+    return this.staffRooms.length > 0;
+  }
+
+  /** The helpdesks, mailboxes and webhooks (every sink but the staff channels and the chats). */
   private get external(): string[] {
-    return this.outbox.sinkNames.filter((name) => name !== STAFF_SINK && !name.startsWith("chat:"));
+    return this.outbox.sinkNames.filter((name) => !isStaffSink(name) && !name.startsWith("chat:"));
   }
 
   /**
@@ -88,6 +99,11 @@ export class HandoffDesk {
 
   byCard(cardId: string): Ticket | undefined {
     return this.store.byCard(cardId);
+  }
+
+  /** The ticket whose card a staff channel sink posted under this id (Teams: the thread's first message). */
+  byStaffCard(sink: string, cardId: string): Ticket | undefined {
+    return this.store.byExternalId(sink, cardId);
   }
 
   /** True when a person can take the conversation over in chat now. */
@@ -157,7 +173,7 @@ export class HandoffDesk {
   private openWithFreshReference(draft: Ticket, inChat: boolean, now: Date) {
     for (let attempt = 1; ; attempt++) {
       const ticket: Ticket = { ...draft, ref: (this.options.newReference ?? newTicketReference)(now) };
-      const deliveries = [...(this.staffRoom ? [STAFF_SINK] : []), ...this.external].map((sink): OutboxDraft => ({ key: `${ticket.ref}.${sink}.create`, sink, ref: ticket.ref, kind: "create" }));
+      const deliveries = [...this.staffRooms, ...this.external].map((sink): OutboxDraft => ({ key: `${ticket.ref}.${sink}.create`, sink, ref: ticket.ref, kind: "create" }));
       try {
         const opened = this.store.open(ticket, inChat ? "waiting_human" : "bot", deliveries, new Date(now.getTime() + this.options.claimTimeoutMs));
         return { ticket, opened, deliveries };
@@ -183,7 +199,7 @@ export class HandoffDesk {
     const followUp: FollowUp = { kind: "user_message", author: message.userName || message.userId, text: message.text, at: at.toISOString() };
     const deliveries: OutboxDraft[] = [];
     // Keyed by the message: the same message relayed twice (a catch-up after a crash) is queued once.
-    if (this.staffRoom) deliveries.push(this.draft(ticket, STAFF_SINK, { text: `**${message.userName || message.userId}** : ${message.text}` } satisfies StaffNote, message.messageId));
+    for (const room of this.staffRooms) deliveries.push(this.draft(ticket, room, { text: `**${message.userName || message.userId}** : ${message.text}` } satisfies StaffNote, message.messageId));
     if (hold.state === "waiting_human" && fromRequester && options.toSystems !== false) for (const sink of this.external) deliveries.push(this.draft(ticket, sink, followUp, message.messageId));
     const acknowledged = this.store.events(ticket.ref).some((event) => event.kind === "user_message");
     this.store.record(ticket.ref, { at, actor: `${message.userId}|${message.userName}`, kind: "user_message", detail: message.text }, deliveries);
@@ -289,11 +305,11 @@ export class HandoffDesk {
     return told;
   }
 
-  /** A delivery given up: recorded on the ticket and, unless the staff channel is what failed, posted there. */
+  /** A delivery given up: recorded on the ticket and posted in the staff channels (but the one that failed). */
   reportFailure(item: OutboxItem, error: string): void {
     const ticket = this.store.get(item.ref);
     if (!ticket) return;
-    const deliveries = item.sink === STAFF_SINK || !this.staffRoom ? [] : [this.draft(ticket, STAFF_SINK, { text: `⚠️ La transmission de la demande ${ticket.ref} vers « ${item.sink} » a échoué et ne sera pas retentée : ${error}. Merci de la traiter à la main (\`enso tickets show ${ticket.ref}\`).` } satisfies StaffNote)];
+    const deliveries = this.staffRooms.filter((room) => room !== item.sink).map((room) => this.draft(ticket, room, { text: `⚠️ La transmission de la demande ${ticket.ref} vers « ${item.sink} » a échoué et ne sera pas retentée : ${error}. Merci de la traiter à la main (\`enso tickets show ${ticket.ref}\`).` } satisfies StaffNote));
     this.store.record(ticket.ref, { at: new Date(), actor: "bot", kind: "delivery_failed", detail: `${item.sink}: ${error}` }, deliveries);
     this.outbox.kick();
   }
@@ -315,7 +331,7 @@ export class HandoffDesk {
     const at = new Date().toISOString();
     return [
       ...this.chat(ticket, change.user),
-      ...(this.staffRoom ? [this.draft(ticket, STAFF_SINK, { card: true } satisfies StaffNote), this.draft(ticket, STAFF_SINK, { text: change.staff } satisfies StaffNote)] : []),
+      ...this.staffRooms.flatMap((room) => [this.draft(ticket, room, { card: true } satisfies StaffNote), this.draft(ticket, room, { text: change.staff } satisfies StaffNote)]),
       ...this.external.map((sink) => this.draft(ticket, sink, { ...change.systems, at } satisfies FollowUp)),
     ];
   }

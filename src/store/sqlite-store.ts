@@ -30,6 +30,19 @@ const migrations = [
    );
    CREATE INDEX pending_messages_conversation ON pending_messages (platform, conversation_id, created_at);`,
   ticketMigration,
+  // Teams: where to write to each conversation again (a restart, a relay from staff), the questions
+  // acknowledged but not answered yet (replayed after a restart), and tickets found by their Teams card.
+  `CREATE TABLE conversation_references (
+     platform TEXT NOT NULL, conversation_id TEXT NOT NULL, reference TEXT NOT NULL, updated_at INTEGER NOT NULL,
+     PRIMARY KEY (platform, conversation_id)
+   );
+   CREATE TABLE sent_cards (
+     platform TEXT NOT NULL, message_id TEXT NOT NULL, content TEXT NOT NULL, sent_at INTEGER NOT NULL,
+     PRIMARY KEY (platform, message_id)
+   );
+   CREATE INDEX sent_cards_at ON sent_cards (sent_at);
+   ALTER TABLE pending_messages ADD COLUMN payload TEXT;
+   CREATE INDEX outbox_external ON outbox (sink, external_id);`,
 ];
 
 /** How long handled-message ids are kept: far longer than any catch-up window. */
@@ -51,11 +64,17 @@ export class SqliteStore implements Store {
     this.db.pragma("busy_timeout = 5000");
     this.migrate();
     this.db.prepare("DELETE FROM handled_messages WHERE handled_at < ?").run(Date.now() - HANDLED_RETENTION_MS);
+    this.db.prepare("DELETE FROM sent_cards WHERE sent_at < ?").run(Date.now() - HANDLED_RETENTION_MS);
     this.statements = {
       isHandled: this.db.prepare("SELECT 1 FROM handled_messages WHERE platform = ? AND message_id = ?"),
       markHandled: this.db.prepare("INSERT OR IGNORE INTO handled_messages (platform, message_id, handled_at) VALUES (?, ?, ?)"),
       dropPending: this.db.prepare("DELETE FROM pending_messages WHERE platform = ? AND message_id = ?"),
-      addPending: this.db.prepare("INSERT OR IGNORE INTO pending_messages (platform, message_id, conversation_id, created_at) VALUES (?, ?, ?, ?)"),
+      addPending: this.db.prepare("INSERT OR IGNORE INTO pending_messages (platform, message_id, conversation_id, created_at, payload) VALUES (?, ?, ?, ?, ?)"),
+      pendingPayloads: this.db.prepare("SELECT message_id, created_at, payload FROM pending_messages WHERE platform = ? AND payload IS NOT NULL ORDER BY created_at"),
+      saveReference: this.db.prepare("INSERT INTO conversation_references (platform, conversation_id, reference, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET reference = excluded.reference, updated_at = excluded.updated_at"),
+      rememberCard: this.db.prepare("INSERT INTO sent_cards (platform, message_id, content, sent_at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET content = excluded.content"),
+      card: this.db.prepare("SELECT content FROM sent_cards WHERE platform = ? AND message_id = ?"),
+      reference: this.db.prepare("SELECT reference FROM conversation_references WHERE platform = ? AND conversation_id = ?"),
       isPending: this.db.prepare("SELECT 1 FROM pending_messages WHERE platform = ? AND message_id = ?"),
       oldestPending: this.db.prepare("SELECT min(created_at) AS at FROM pending_messages WHERE platform = ? AND conversation_id = ?"),
       forgetPosition: this.db.prepare("DELETE FROM positions WHERE platform = ? AND conversation_id = ?"),
@@ -94,8 +113,29 @@ export class SqliteStore implements Store {
     })();
   }
 
-  addPending(platform: string, conversationId: string, messageId: string, createdAt: number): void {
-    this.statements.addPending.run(platform, messageId, conversationId, createdAt);
+  addPending(platform: string, conversationId: string, messageId: string, createdAt: number, payload?: string): void {
+    this.statements.addPending.run(platform, messageId, conversationId, createdAt, payload ?? null);
+  }
+
+  pendingPayloads(platform: string): { messageId: string; createdAt: number; payload: string }[] {
+    const rows = this.statements.pendingPayloads.all(platform) as { message_id: string; created_at: number; payload: string }[];
+    return rows.map((row) => ({ messageId: row.message_id, createdAt: row.created_at, payload: row.payload }));
+  }
+
+  saveReference(platform: string, conversationId: string, reference: string): void {
+    this.statements.saveReference.run(platform, conversationId, reference, Date.now());
+  }
+
+  rememberCard(platform: string, messageId: string, content: string): void {
+    this.statements.rememberCard.run(platform, messageId, content, Date.now());
+  }
+
+  card(platform: string, messageId: string): string | undefined {
+    return (this.statements.card.get(platform, messageId) as { content: string } | undefined)?.content;
+  }
+
+  reference(platform: string, conversationId: string): string | undefined {
+    return (this.statements.reference.get(platform, conversationId) as { reference: string } | undefined)?.reference;
   }
 
   isPending(platform: string, messageId: string): boolean {

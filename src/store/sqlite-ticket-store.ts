@@ -92,6 +92,7 @@ export class SqliteTicketStore implements TicketStore {
                        VALUES (@ref, @created_at, @created_at, @user_id, @user_name, @user_email, @platform, @conversation_id, @thread_id, @site, @reason, @language, @question, @transcript, @passages, 'open', @claim_deadline, @chat_route)`),
       get: p("SELECT * FROM tickets WHERE ref = ?"),
       byCard: p("SELECT * FROM tickets WHERE card_id = ?"),
+      byExternalId: p("SELECT t.* FROM tickets t JOIN outbox o ON o.ref = t.ref WHERE o.sink = ? AND o.external_id = ? AND o.kind = 'create'"),
       list: p("SELECT * FROM tickets WHERE (@status IS NULL OR status = @status) ORDER BY created_at DESC LIMIT @limit"),
       events: p("SELECT * FROM ticket_events WHERE ref = ? ORDER BY id"),
       event: p("INSERT INTO ticket_events (ref, at, actor, kind, detail) VALUES (?, ?, ?, ?, ?)"),
@@ -161,6 +162,11 @@ export class SqliteTicketStore implements TicketStore {
 
   get(ref: string): Ticket | undefined {
     const row = this.s.get.get(ref) as TicketRow | undefined;
+    return row ? toTicket(row) : undefined;
+  }
+
+  byExternalId(sink: string, externalId: string): Ticket | undefined {
+    const row = this.s.byExternalId.get(sink, externalId) as TicketRow | undefined;
     return row ? toTicket(row) : undefined;
   }
 

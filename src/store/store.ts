@@ -26,8 +26,20 @@ export interface Store {
   isHandled(platform: string, messageId: string): boolean;
   /** Records a message as answered (and no longer pending); false when it was already recorded. */
   markHandled(platform: string, messageId: string): boolean;
-  /** Records a question being answered, so that a reply that could not be posted is retried after a restart. */
-  addPending(platform: string, conversationId: string, messageId: string, createdAt: number): void;
+  /**
+   * Records a question being answered, so that a reply that could not be posted is retried after a
+   * restart. `payload`: the platform's message as received, for platforms that cannot read it again
+   * (Teams pushes each message once).
+   */
+  addPending(platform: string, conversationId: string, messageId: string, createdAt: number, payload?: string): void;
+  /** The pending questions stored with their payload, oldest first. */
+  pendingPayloads(platform: string): { messageId: string; createdAt: number; payload: string }[];
+  /** How to write to a conversation again (Teams' ConversationReference, as JSON). */
+  saveReference(platform: string, conversationId: string, reference: string): void;
+  reference(platform: string, conversationId: string): string | undefined;
+  /** A card the bot sent (Teams), kept 30 days so that a click can redraw it without its buttons. */
+  rememberCard(platform: string, messageId: string, content: string): void;
+  card(platform: string, messageId: string): string | undefined;
   isPending(platform: string, messageId: string): boolean;
   /** The creation time of the oldest question of a conversation still waiting for its reply. */
   oldestPending(platform: string, conversationId: string): number | undefined;

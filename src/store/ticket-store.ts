@@ -43,6 +43,8 @@ export interface TicketStore {
   open(ticket: Ticket, state: ConversationState, deliveries: readonly OutboxDraft[], claimDeadline?: Date): { opened: true } | { opened: false; hold: ConversationHold };
   get(ref: string): Ticket | undefined;
   byCard(cardId: string): Ticket | undefined;
+  /** The ticket a sink created under this id of its own (e.g. a Teams card's message id). */
+  byExternalId(sink: string, externalId: string): Ticket | undefined;
   list(filter?: { status?: TicketStatus; limit?: number }): Ticket[];
   events(ref: string): TicketEvent[];
   hold(conversation: ConversationRef): ConversationHold;

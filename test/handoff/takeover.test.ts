@@ -56,9 +56,9 @@ async function startBot(): Promise<RunningServices> {
 }
 
 async function settle(): Promise<void> {
-  await services?.mattermost.idle();
+  await services?.idle();
   await services?.outbox.idle();
-  await services?.mattermost.idle();
+  await services?.idle();
 }
 
 const postsIn = (channel: FakeChannel, by: FakeUser) => server.postsBy(by, channel);

@@ -45,7 +45,7 @@ async function stopBot(): Promise<void> {
 /** Waits until the question has its reply, then a little longer to be sure no second one comes. */
 async function replyTo(postId: string) {
   await server.waitFor(() => server.repliesTo(postId).length > 0);
-  await services?.mattermost.idle();
+  await services?.idle();
   return server.repliesTo(postId);
 }
 
@@ -161,7 +161,7 @@ describe("the assistant in Mattermost", () => {
     await startBot();
     server.failNextPosts(1);
     const question = server.userPosts(alice, dm, "ENSO aide-t-il à rédiger un plan de gestion des données ?");
-    await services?.mattermost.idle();
+    await services?.idle();
     expect(server.repliesTo(question.id)).toHaveLength(0);
     server.dropConnections();
     expect(await replyTo(question.id)).toHaveLength(1);
@@ -185,7 +185,7 @@ describe("the assistant in Mattermost", () => {
     server.failPostsAfter(1, 100);
     const question = server.userPosts(alice, dm, "Comment demander un cahier de laboratoire électronique au CNRS ?");
     await server.waitFor(() => server.repliesTo(question.id).length === 1);
-    await services?.mattermost.idle();
+    await services?.idle();
     await stopBot();
     server.failPostsAfter(0, 0);
     await startBot({ MATTERMOST_MAX_POST_CHARS: "500" });
@@ -193,7 +193,7 @@ describe("the assistant in Mattermost", () => {
       const parts = server.repliesTo(question.id);
       return parts.length > 0 && parts.length === Number(parts[0]?.props.enso_parts);
     });
-    await services?.mattermost.idle();
+    await services?.idle();
     const parts = server.repliesTo(question.id);
     expect(parts.length).toBeGreaterThan(1);
     expect(parts.map((p) => p.props.enso_part)).toEqual(parts.map((_, i) => i));
@@ -204,7 +204,7 @@ describe("the assistant in Mattermost", () => {
     await startBot();
     server.failNextPosts(1);
     const question = server.userPosts(alice, dm, "ENSO peut-il m'aider pour le RGPD ?");
-    await services?.mattermost.idle();
+    await services?.idle();
     expect(server.repliesTo(question.id)).toHaveLength(0);
     // The conversation moves on, ten minutes later: the channel's position passes the failed question
     // by more than the catch-up's overlap.
@@ -298,7 +298,7 @@ describe("the assistant in Mattermost", () => {
     const carolDm = server.addChannel("D", `${bot.id}__${carol.id}`, [bot, carol]);
     const posts = ["Qui peut contacter ENSO ?", "Qu'est-ce qu'ENSO ?", "Comment contacter ENSO ?", "ENSO finance-t-il des projets ?"].map((q) => server.userPosts(carol, carolDm, q));
     await server.waitFor(() => server.repliesTo(posts[2]?.id ?? "").length > 0);
-    await services?.mattermost.idle();
+    await services?.idle();
     expect(posts.map((p) => server.repliesTo(p.id).length)).toEqual([1, 1, 1, 0]);
     expect(server.repliesTo(posts[2]?.id ?? "")[0]?.message).toMatch(/beaucoup de messages/);
   });
