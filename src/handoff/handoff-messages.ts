@@ -9,15 +9,16 @@ export function ticketOpenedText(language: Language, input: { ref: string; inCha
     const where = inChat
       ? `A member of the ENSO team will answer you here, in this chat, if one is available in the next ${waitMinutes} minutes; otherwise the answer will reach you ${byEmail}.`
       : `The team is not available in the chat right now: the answer will reach you ${byEmail}.`;
-    const route = input.delivered ? `You can also write to ${contact.email}, quoting ${ref}.` : `Please also write to ${contact.email} quoting ${ref}, so that the team has your request by email.`;
-    return `I have opened request **${ref}** for you. ${where} ${route}`;
+    // Without the user's address, `byEmail` has already asked them to write: not twice.
+    const route = !email ? "" : input.delivered ? ` You can also write to ${contact.email}, quoting ${ref}.` : ` Please also write to ${contact.email} quoting ${ref}, so that the team has your request by email.`;
+    return `I have opened request **${ref}** for you. ${where}${route}`;
   }
   const byEmail = email ? `par courriel, à l'adresse ${email}` : `par courriel : comme je ne connais pas votre adresse, écrivez à ${contact.email} en rappelant ${ref}`;
   const where = inChat
     ? `Un membre de l'équipe ENSO vous répondra ici même, dans cette conversation, s'il est disponible dans les ${waitMinutes} prochaines minutes ; sinon, la réponse vous parviendra ${byEmail}.`
     : `L'équipe n'est pas disponible dans le chat pour le moment : la réponse vous parviendra ${byEmail}.`;
-  const route = input.delivered ? `Vous pouvez aussi écrire à ${contact.email} en rappelant ${ref}.` : `Écrivez aussi à ${contact.email} en rappelant ${ref}, pour que l'équipe ait votre demande par courriel.`;
-  return `J'ai ouvert la demande **${ref}** pour vous. ${where} ${route}`;
+  const route = !email ? "" : input.delivered ? ` Vous pouvez aussi écrire à ${contact.email} en rappelant ${ref}.` : ` Écrivez aussi à ${contact.email} en rappelant ${ref}, pour que l'équipe ait votre demande par courriel.`;
+  return `J'ai ouvert la demande **${ref}** pour vous. ${where}${route}`;
 }
 
 export function alreadyWithStaffText(language: Language, ref: string): string {

@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAssistant } from "../../../../src/assistant.js";
+import { loadConfig } from "../../../../src/config.js";
+import { createLogger } from "../../../../src/logger.js";
+import { startServices, type RunningServices } from "../../../../src/start-services.js";
+import { activityText, cardButtons, FakeBotConnector, type SentActivity } from "../../../support/fake-bot-connector.js";
+import { FakeMattermostServer, type FakeChannel, type FakeUser } from "../../../support/fake-mattermost-server.js";
+import { FakeModelServer } from "../../../support/fake-model-server.js";
+import { channelMessage, personalMessage, teamsUser } from "../../../support/teams-activities.js";
+
+const quiet = createLogger({ logLevel: "silent", logFormat: "json" });
+
+/**
+ * The words of a reply, whatever the platform's markup (quote marks, bold and list markers left
+ * out); a ticket's reference and the person's address, which differ from one person to the next, as
+ * placeholders.
+ */
+const words = (text: string) =>
+  text
+    .replace(/^>\s?/gmu, "")
+    .replace(/[*_]/gu, "")
+    .replace(/ENSO-\d{8}-[0-9A-Z]{5}/gu, "REF")
+    .replace(/[\w.+-]+@univ-paris1\.fr/gu, (address) => (address.startsWith("enso@") ? address : "EMAIL"))
+    .replace(/\s+/gu, " ")
+    .trim();
+
+interface Setup {
+  dataDir: string;
+  connector: FakeBotConnector;
+  mm: FakeMattermostServer;
+  bot: FakeUser;
+  services: RunningServices;
+  model?: FakeModelServer;
+}
+
+async function setUp(withModel: boolean): Promise<Setup> {
+  const dataDir = mkdtempSync(join(tmpdir(), "enso-teams-mm-"));
+  const connector = await new FakeBotConnector().start();
+  const mm = await new FakeMattermostServer().start();
+  const model = withModel ? await new FakeModelServer().start() : undefined;
+  const bot = mm.addUser("enso", true);
+  const config = loadConfig({
+    ENSO_DATA_DIR: dataDir,
+    ENSO_HTTP_PORT: "0",
+    ENSO_HTTP_HOST: "127.0.0.1",
+    MATTERMOST_URL: mm.url,
+    MATTERMOST_TOKEN: bot.token,
+    TEAMS_ENABLED: "true",
+    ...(model ? { LLM_PROVIDER: "openai-compatible", LLM_MODEL: "test-model", LLM_BASE_URL: `${model.url}/v1` } : {}),
+  });
+  const services = await startServices(config, await createAssistant(config, quiet), quiet, { sinks: [] });
+  await mm.waitFor(() => mm.openSockets > 0);
+  return { dataDir, connector, mm, bot, services, ...(model ? { model } : {}) };
+}
+
+async function tearDown(setup: Setup | undefined): Promise<void> {
+  if (!setup) return;
+  await setup.services.stop();
+  await setup.connector.stop();
+  await setup.mm.stop();
+  await setup.model?.stop();
+  rmSync(setup.dataDir, { recursive: true, force: true });
+}
+
+async function post(setup: Setup, activity: Record<string, unknown>): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${setup.services.port}/api/messages`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(activity) });
+  await response.text();
+  return response.status;
+}
+
+describe("the same assistant in Teams and in Mattermost", () => {
+  let setup: Setup | undefined;
+  beforeAll(async () => {
+    setup = await setUp(false);
+  });
+  afterAll(async () => tearDown(setup));
+
+  it.each(["Un doctorant peut-il avoir accès à ENSO ?", "How do I choose a licence for my research data?", "Quelle est la recette de la blanquette de veau ?"])("gives a researcher in Teams and one in Mattermost the same answer to %j", async (question) => {
+    const { connector, mm, bot } = setup as Setup;
+    const alice = mm.addUser(`alice${Math.random().toString(36).slice(2, 8)}`);
+    const dm = mm.addChannel("D", `${bot.id}__${alice.id}`, [bot, alice]) as FakeChannel;
+    const asked = mm.userPosts(alice, dm, question);
+    const bob = teamsUser("Bob Dupont");
+    connector.members.set(bob.id, { id: bob.id, name: bob.name, email: "bob.dupont@univ-paris1.fr", aadObjectId: bob.aadObjectId });
+    const activity = personalMessage(connector.url, bob, question);
+    expect(await post(setup as Setup, activity)).toBe(200);
+    await mm.waitFor(() => mm.repliesTo(asked.id).length > 0);
+    await connector.waitFor(() => connector.posted().some((call) => call.activityId === activity.id));
+    const inMattermost = mm.repliesTo(asked.id).map((p) => p.message).join("\n");
+    const inTeams = connector.posted().filter((call) => call.activityId === activity.id).map((call) => call.activity as SentActivity);
+    expect(inTeams).toHaveLength(1);
+    const teamsText = activityText(inTeams[0] as SentActivity);
+    // Teams' card lists the sources again under the answer: the answer's own words come first, the same.
+    expect(words(teamsText).slice(0, words(inMattermost).length)).toBe(words(inMattermost));
+    expect(words(inMattermost).length).toBeGreaterThan(40);
+  });
+});
+
+describe("a model's answer in Teams", () => {
+  let setup: Setup | undefined;
+  beforeAll(async () => {
+    setup = await setUp(true);
+  });
+  afterAll(async () => tearDown(setup));
+
+  it("streams in a one-to-one chat (Teams' streaming protocol), then ends with the card, its sources and buttons", async () => {
+    const { connector, model } = setup as Setup;
+    const answer = "Toute personne de l'université peut écrire à ENSO [1]. Chercheuses, chercheurs, doctorantes, doctorants et personnels d'appui le font pour un projet de recherche, ses données ou sa diffusion [1].";
+    model?.next({ text: answer, chunkDelayMs: 60 });
+    const alice = teamsUser("Alice Martin");
+    const question = personalMessage(connector.url, alice, "Qui peut contacter ENSO ?");
+    await post(setup as Setup, question);
+    const conversation = String((question.conversation as { id: string }).id);
+    const stream = () => connector.posted(conversation, { typing: true }).filter((call) => (call.activity.entities ?? []).some((e) => e.type === "streaminfo"));
+    await connector.waitFor(() => stream().some((call) => (call.activity.entities ?? []).some((e) => e.streamType === "final")), 20_000);
+    await setup?.services.idle();
+    const calls = stream();
+    const chunks = calls.filter((call) => call.activity.type === "typing" && (call.activity.entities ?? []).some((e) => e.streamType === "streaming"));
+    expect(chunks.length).toBeGreaterThanOrEqual(1);
+    // Each update carries the text so far, and the stream id Teams gave the first.
+    expect(answer.startsWith(String(chunks[0]?.activity.text).slice(0, 20))).toBe(true);
+    const streamId = chunks[0]?.id;
+    for (const chunk of chunks.slice(1)) expect((chunk.activity.entities ?? []).find((e) => e.type === "streaminfo")?.streamId).toBe(streamId);
+    const final = calls.at(-1)?.activity as SentActivity;
+    expect(final.type).toBe("message");
+    expect(final.entities?.find((e) => e.type === "streaminfo")?.streamId).toBe(streamId);
+    expect(activityText(final)).toContain("[1]");
+    expect(cardButtons(final).map((b) => b.title)).toEqual(["Utile", "Pas utile", "Parler à un humain"]);
+    // Nothing else was posted as an answer.
+    expect(connector.posted(conversation).filter((call) => call.activity.type === "message")).toHaveLength(1);
+  });
+
+  it("does not stream in a channel, where Teams cannot: one reply, the card", async () => {
+    const { connector, model } = setup as Setup;
+    model?.next({ text: "Toute personne de l'université peut écrire à ENSO [1]. Elle décrit son projet [1].", chunkDelayMs: 40 });
+    const alice = teamsUser("Alice Martin");
+    const question = channelMessage(connector.url, alice, "Qui peut contacter ENSO ?", { channel: "19:labo@thread.tacv2", mention: true });
+    await post(setup as Setup, question);
+    await connector.waitFor(() => connector.posted().some((call) => call.activityId === question.id), 20_000);
+    await setup?.services.idle();
+    const sent = connector.calls.filter((call) => call.conversationId === String((question.conversation as { id: string }).id));
+    expect(sent.filter((call) => ((call.body.entities ?? []) as { type: string }[]).some((e) => e.type === "streaminfo"))).toEqual([]);
+    expect(sent.filter((call) => (call.body as SentActivity).type === "message")).toHaveLength(1);
+  });
+});
