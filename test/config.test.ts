@@ -88,6 +88,25 @@ describe("loadConfig", () => {
     expect(`${error.message} ${error.fix}`).toContain(missing);
   });
 
+  it("reads Teams: off by default, on with an app id (authenticated) or TEAMS_ENABLED on a developer's machine", () => {
+    expect(loadConfig({}).teams).toBeUndefined();
+    const secured = loadConfig({ TEAMS_APP_ID: "0f3c2a8e-6b7d-4e21-9a55-1c2d3e4f5a6b", TEAMS_APP_PASSWORD: "a-client-secret", TEAMS_TENANT_ID: "7c9a1c2e-4c1b-4b8e-9d3a-2f1e0b6a5d41", TEAMS_STAFF_CHANNEL: "19:abc123@thread.tacv2" });
+    expect(secured.teams).toMatchObject({ appId: "0f3c2a8e-6b7d-4e21-9a55-1c2d3e4f5a6b", staffChannel: "19:abc123@thread.tacv2", serviceUrl: "https://smba.trafficmanager.net/teams/" });
+    expect(loadConfig({ TEAMS_ENABLED: "true" }).teams?.appId).toBeUndefined();
+    expect(loadConfig({ TEAMS_ENABLED: "false", TEAMS_APP_ID: "0f3c2a8e-6b7d-4e21-9a55-1c2d3e4f5a6b" }).teams).toBeUndefined();
+  });
+
+  it.each([
+    [{ TEAMS_ENABLED: "true", NODE_ENV: "production" }, "TEAMS_APP_ID"],
+    [{ TEAMS_APP_ID: "0f3c2a8e-6b7d-4e21-9a55-1c2d3e4f5a6b", TEAMS_TENANT_ID: "7c9a1c2e-4c1b-4b8e-9d3a-2f1e0b6a5d41" }, "TEAMS_APP_PASSWORD"],
+    [{ TEAMS_APP_ID: "0f3c2a8e-6b7d-4e21-9a55-1c2d3e4f5a6b", TEAMS_APP_PASSWORD: "a-client-secret" }, "TEAMS_TENANT_ID"],
+    [{ TEAMS_ENABLED: "true", TEAMS_STAFF_CHANNEL: "enso-equipe" }, "TEAMS_STAFF_CHANNEL"],
+  ])("refuses Teams without what it needs (%o), naming it: in production, no start without credentials", (env, missing) => {
+    const error = configErrorOf(env);
+    expect(error.code).toBe("config");
+    expect(`${error.message} ${error.fix}`).toContain(missing);
+  });
+
   it("lists every wrong variable in one error", () => {
     const error = configErrorOf({ ENSO_ANSWER_THRESHOLD: "2", LOG_LEVEL: "loud", ENSO_CONTACT_EMAIL: "nope" });
     for (const name of ["ENSO_ANSWER_THRESHOLD", "LOG_LEVEL", "ENSO_CONTACT_EMAIL"]) expect(error.message).toContain(name);

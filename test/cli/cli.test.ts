@@ -199,6 +199,12 @@ describe("npm start with Mattermost configured", () => {
     expect(run.code).toBe(78);
     expect(run.stderr).toContain("MATTERMOST_TOKEN");
   });
+
+  it("refuses to serve Teams in production without credentials, naming TEAMS_APP_ID", async () => {
+    const run = await enso(["start"], { ENSO_DATA_DIR: tempDir("enso-start-"), TEAMS_ENABLED: "true", NODE_ENV: "production" });
+    expect(run.code).toBe(78);
+    expect(run.stderr).toContain("TEAMS_APP_ID");
+  });
 });
 
 /** A port nobody listens on right now. */
