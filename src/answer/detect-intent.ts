@@ -40,3 +40,26 @@ export function removeInjections(text: string): { question: string; injected: bo
   const kept = sentences.filter((sentence) => !injections.some((pattern) => pattern.test(foldAccents(sentence).replace(/['’]/g, "'"))));
   return { question: kept.join(" ").trim(), injected: kept.length < sentences.length };
 }
+
+/** What a message is when it is not a question: a call for help, a greeting, thanks. */
+export type SmallTalk = { readonly kind: "help" | "greeting" | "thanks"; readonly language: "fr" | "en" };
+
+const smallTalkPatterns: { kind: SmallTalk["kind"]; language: "fr" | "en"; pattern: RegExp }[] = [
+  { kind: "help", language: "fr", pattern: /^(?:aide|l'?aide|a l'?aide|au secours|menu|\?+|que sais-tu faire|que savez-vous faire|que peux-tu faire|que pouvez-vous faire|comment ca marche|mode d'?emploi)$/ },
+  { kind: "help", language: "en", pattern: /^(?:help|help me|what can you do|how does (?:this|it) work)$/ },
+  { kind: "greeting", language: "fr", pattern: /^(?:bonjour|bonsoir|salut|coucou|bonjour a (?:tous|vous)|bonjour l'?assistant|bonjour enso)$/ },
+  { kind: "greeting", language: "en", pattern: /^(?:hello|hi|hey|good (?:morning|afternoon|evening)|hello there)$/ },
+  { kind: "thanks", language: "fr", pattern: /^(?:merci(?: beaucoup| bien| encore| bcp)?|super,? merci|parfait,? merci|ok,? merci|d'?accord,? merci)$/ },
+  { kind: "thanks", language: "en", pattern: /^(?:thanks?(?: a lot| you(?: very much)?)?|thx|great,? thanks|ok,? thanks)$/ },
+];
+
+/**
+ * Recognises a whole message that is only "aide", "bonjour", "merci" and the like (in French or
+ * English): answering it from the corpus would find nothing and open a ticket for nothing.
+ */
+export function smallTalk(text: string): SmallTalk | undefined {
+  const folded = foldAccents(text).toLowerCase().replace(/['’]/g, "'").replace(/[!.,;:…\s]+$/u, "").replace(/^[\s!.,;:]+/u, "").replace(/\s+/g, " ");
+  if (folded.length > 40) return undefined;
+  const found = smallTalkPatterns.find((entry) => entry.pattern.test(folded));
+  return found ? { kind: found.kind, language: found.language } : undefined;
+}

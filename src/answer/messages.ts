@@ -86,3 +86,12 @@ export function humanRouteText(language: Language, contact: Contact): string {
     ? `C'est noté. Pour échanger avec un membre de l'équipe ENSO, écrivez à ${contact.email} ou déposez une demande sur ${contact.requestFormUrl} ; la réponse vous parviendra par courriel.`
     : `Noted. To talk with a member of the ENSO team, write to ${contact.email} or submit a request at ${contact.requestFormUrl}; the answer will reach you by email.`;
 }
+
+/** The reply to "aide", "bonjour" or "merci": what the assistant does, and how to reach a person. */
+export function smallTalkText(kind: "help" | "greeting" | "thanks", language: Language, contact: Contact): string {
+  if (kind === "thanks") return language === "en" ? "You're welcome! Ask me anything else about ENSO whenever you like." : "Avec plaisir ! N'hésitez pas si vous avez d'autres questions sur ENSO.";
+  const hello = kind === "greeting" ? (language === "en" ? "Hello! " : "Bonjour ! ") : "";
+  return language === "en"
+    ? `${hello}I am the ENSO assistant. Ask me a question about ENSO, the research-support service of Paris 1 Panthéon-Sorbonne (digital tools, data, open science, law, AI, security): I answer from its FAQ and guides, and quote my sources. For example: "Who can contact ENSO?" or "How do I choose a licence for my data?". Write "talk to a human" to reach the team, or email ${contact.email}.`
+    : `${hello}Je suis l'assistant ENSO. Posez-moi une question sur ENSO, le service d'accompagnement des projets de recherche de Paris 1 Panthéon-Sorbonne (numérique, données, science ouverte, droit, IA, sécurité) : je réponds à partir de sa FAQ et de ses guides, en citant mes sources. Par exemple : « Qui peut contacter ENSO ? » ou « Comment choisir une licence pour mes données ? ». Écrivez « parler à un humain » pour joindre l'équipe, ou écrivez à ${contact.email}.`;
+}

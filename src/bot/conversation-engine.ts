@@ -2,7 +2,8 @@ import type { Logger } from "pino";
 import type { Turn } from "../answer/answer.js";
 import type { Contact } from "../answer/contact.js";
 import type { AskResult } from "../answer/ask-question.js";
-import { escalationLead, failureText, rateLimitedText } from "../answer/messages.js";
+import { smallTalk } from "../answer/detect-intent.js";
+import { escalationLead, failureText, rateLimitedText, smallTalkText } from "../answer/messages.js";
 import { HandoffDesk } from "../handoff/handoff-desk.js";
 import { alreadyWithStaffText, ticketOpenedText } from "../handoff/handoff-messages.js";
 import { TICKET_REASONS, type TicketReason } from "../handoff/ticket.js";
@@ -76,6 +77,13 @@ export class ConversationEngine {
     if (allowed !== "allowed") {
       this.log.warn({ platform: message.platform, userId: message.userId, replied: allowed === "limited" }, "rate limit: message not answered");
       return allowed === "limited" ? { kind: "text", text: rateLimitedText(detectLanguage(message.text)), ...(stillWanted ? { stillWanted } : {}) } : undefined;
+    }
+
+    // "aide", "bonjour", "merci": no question for the corpus, and no ticket for nothing.
+    const talk = smallTalk(message.text);
+    if (talk) {
+      this.log.info({ platform: message.platform, smallTalk: talk.kind }, "turn");
+      return { kind: "text", text: smallTalkText(talk.kind, talk.language, this.options.contact), ...(stillWanted ? { stillWanted } : {}) };
     }
 
     const conversation = `${message.platform}:${message.conversationId}:${message.threadId ?? ""}`;

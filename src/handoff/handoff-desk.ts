@@ -130,8 +130,8 @@ export class HandoffDesk {
       ref: "",
       createdAt: now,
       updatedAt: now,
-      // "Alice Martin (alice)" when the platform gives a full name, else the username.
-      user: { id: message.userId, name: input.fullName && message.userName ? `${input.fullName} (${message.userName})` : (input.fullName ?? message.userName), ...(input.email ? { email: input.email } : {}) },
+      // "Alice Martin (alice)" when the platform gives a full name besides the username (Teams gives one name).
+      user: { id: message.userId, name: input.fullName && message.userName && input.fullName !== message.userName ? `${input.fullName} (${message.userName})` : (input.fullName ?? message.userName), ...(input.email ? { email: input.email } : {}) },
       conversation: HandoffDesk.conversationOf(message),
       site: this.options.site,
       reason: input.reason,

@@ -81,6 +81,22 @@ describe("ConversationEngine", () => {
     expect(turns()).toHaveLength(2);
   });
 
+  it.each([
+    ["aide", "fr", "Posez-moi une question"],
+    ["Bonjour !", "fr", "Bonjour ! Je suis l'assistant ENSO"],
+    ["help", "en", "Ask me a question"],
+    ["Merci beaucoup", "fr", "Avec plaisir"],
+  ])("answers %j with what it does (%s), not with a search that would find nothing", async (text, _language, expected) => {
+    const reply = await engine.handle(message(text));
+    expect(reply?.kind).toBe("text");
+    expect(reply && reply.kind === "text" ? reply.text : "").toContain(expected);
+  });
+
+  it("still answers a question that begins with a greeting", async () => {
+    const reply = await engine.handle(message("Bonjour, un doctorant peut-il avoir accès à ENSO ?"));
+    expect(reply?.kind).toBe("answer");
+  });
+
   it("replies briefly to an empty message", async () => {
     const reply = await engine.handle(message("   "));
     expect(reply?.kind).toBe("answer");

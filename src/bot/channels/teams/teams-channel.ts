@@ -3,7 +3,7 @@ import { AgentApplication, authorizeJWT, CardFactory, CloudAdapter, type AuthCon
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { Contact } from "../../../answer/contact.js";
-import { humanRouteText } from "../../../answer/messages.js";
+import { humanRouteText, smallTalkText } from "../../../answer/messages.js";
 import type { TeamsConfig } from "../../../config.js";
 import type { ActionResult, StaffMember } from "../../../handoff/handoff-desk.js";
 import type { ConversationRef } from "../../../handoff/ticket.js";
@@ -118,7 +118,7 @@ export class TeamsChannel implements ChatChannel {
     this.app.adaptiveCards.actionSubmit(FEEDBACK_VERB, async (context, _state, action) => this.track(this.onFeedback(context, action.data)));
     this.app.adaptiveCards.actionSubmit(STAFF_VERB, async (context, _state, action) => this.track(this.onStaffAction(context, action.data)));
     this.app.onActivity("message", async (context) => this.track(this.onMessageActivity(context)));
-    this.app.onActivity("conversationUpdate", async (context) => this.remember(context.activity));
+    this.app.onActivity("conversationUpdate", async (context) => this.onConversationUpdate(context));
     this.app.onActivity("installationUpdate", async (context) => this.remember(context.activity));
     this.app.onError(async (context, error) => {
       options.log.error({ err: error, activityType: context.activity?.type }, "a Teams turn failed");
@@ -186,6 +186,16 @@ export class TeamsChannel implements ChatChannel {
     const { activityId: _activityId, ...kept } = reference;
     this.options.store.saveReference("teams", place.conversationId, JSON.stringify({ ...kept, conversation: { ...kept.conversation, id: place.conversationId } }));
     this.options.store.saveReference("teams", "serviceUrl", activity.serviceUrl);
+  }
+
+  /** The app added: the reference is kept, and in a one-to-one chat the person is greeted and told what to ask. */
+  private async onConversationUpdate(context: TurnContext): Promise<void> {
+    const activity = context.activity;
+    this.remember(activity);
+    const botAdded = (activity.membersAdded ?? []).some((member) => member.id === activity.recipient?.id);
+    if (!botAdded || placeOf(activity).kind !== "personal") return;
+    const language = activity.locale?.toLowerCase().startsWith("en") ? "en" : "fr";
+    await context.sendActivity(Activity.fromObject({ type: "message", text: smallTalkText("greeting", language, this.options.contact), textFormat: "markdown" }));
   }
 
   private async onMessageActivity(context: TurnContext): Promise<void> {

@@ -10,7 +10,9 @@ import { TICKET_REFERENCE } from "../../../../src/handoff/ticket.js";
 import { createLogger } from "../../../../src/logger.js";
 import { SqliteStore } from "../../../../src/store/sqlite-store.js";
 import { startServices, type RunningServices } from "../../../../src/start-services.js";
+import { EmailSink } from "../../../../src/handoff/sinks/email-sink.js";
 import { activityText, cardButtons, FakeBotConnector, type SentActivity } from "../../../support/fake-bot-connector.js";
+import { SmtpCapture } from "../../../support/smtp-capture.js";
 import { buttonClick, channelMessage, personalMessage, teamsUser, type TeamsUser } from "../../../support/teams-activities.js";
 
 const quiet = createLogger({ logLevel: "silent", logFormat: "json" });
@@ -21,6 +23,7 @@ const QUESTION = "Un doctorant peut-il avoir accès à ENSO ?";
 let dataDir: string;
 let assistant: Assistant;
 let connector: FakeBotConnector;
+let smtp: SmtpCapture;
 let services: RunningServices | undefined;
 let port: number;
 let alice: TeamsUser;
@@ -32,7 +35,8 @@ function configFor(extra: Record<string, string> = {}): Config {
 }
 
 async function startBot(extra: Record<string, string> = {}): Promise<RunningServices> {
-  services = await startServices(configFor(extra), assistant, quiet, { sinks: [], outbox: { baseDelayMs: 40, maxDelayMs: 200 } });
+  const email = new EmailSink({ smtpUrl: smtp.url, from: "Assistant ENSO <enso-bot@univ-paris1.fr>", to: "enso@univ-paris1.fr" });
+  services = await startServices(configFor(extra), assistant, quiet, { sinks: [email], outbox: { baseDelayMs: 40, maxDelayMs: 200 } });
   return services;
 }
 
@@ -85,6 +89,7 @@ beforeAll(async () => {
   await new Promise((resolve) => probe.close(resolve));
   assistant = await createAssistant(loadConfig({ ENSO_DATA_DIR: dataDir }), quiet);
   connector = await new FakeBotConnector().start();
+  smtp = await new SmtpCapture().start();
   connector.members.set(marie.id, { id: marie.id, name: marie.name, aadObjectId: marie.aadObjectId });
 });
 
@@ -100,6 +105,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await connector.stop();
+  await smtp.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -128,6 +134,14 @@ describe("the assistant in Microsoft Teams", () => {
     expect(buttons.map((b) => b.title)).toEqual(["Utile", "Pas utile", "Parler à un humain"]);
     // The shape the Agents SDK's actionSubmit reads: {type, verb, data}.
     for (const button of buttons) expect(Object.keys(button.data).sort()).toEqual(["data", "type", "verb"]);
+  });
+
+  it("greets a person who adds the app, in a one-to-one chat, with what to ask", async () => {
+    await startBot();
+    const installed = { ...personalMessage(connector.url, alice, ""), type: "conversationUpdate", text: undefined, membersAdded: [{ id: "28:enso-bot-app-id", name: "ENSO" }] };
+    expect((await send(installed)).status).toBe(200);
+    await connector.waitFor(() => connector.textsIn(dmOf(alice)).length > 0);
+    expect(connector.textsIn(dmOf(alice))[0]).toContain("Je suis l'assistant ENSO");
   });
 
   it("answers an @mention in a team channel in the post's thread, the mention taken out of the question; a post without a mention is left alone", async () => {
@@ -181,6 +195,10 @@ describe("the assistant in Microsoft Teams", () => {
     expect((created?.body.channelData as { channel: { id: string } }).channel.id).toBe(STAFF);
     expect(activityText(card)).toContain("alice.martin@univ-paris1.fr");
     expect(cardButtons(card).map((b) => b.title)).toEqual(["Prendre en charge", "Résolu"]);
+    // The same ticket systems as from Mattermost: here, the mailbox, Reply-To the person.
+    await connector.waitFor(() => smtp.mails.some((m) => m.parsed.headers.get("x-enso-ticket") === ref));
+    expect(smtp.mails.find((m) => m.parsed.headers.get("x-enso-ticket") === ref)?.parsed.replyTo?.value[0]?.address).toBe("alice.martin@univ-paris1.fr");
+    expect(services?.desk.ticket(ref)).toMatchObject({ status: "open", reason: "user_request", user: { id: alice.aadObjectId, name: "Alice Martin", email: "alice.martin@univ-paris1.fr" }, conversation: { platform: "teams", conversationId: dmOf(alice), threadId: "" } });
 
     // Marie claims it from the card.
     const claim = cardButtons(card).find((b) => b.title === "Prendre en charge");
