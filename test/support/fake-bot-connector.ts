@@ -47,7 +47,7 @@ export interface FakeMember {
 export class FakeBotConnector {
   readonly calls: ConnectorCall[] = [];
   readonly members = new Map<string, FakeMember>();
-  private failures: { status: number; remaining: number } | undefined;
+  private failures: { status: number; remaining: number; when?: (request: { method: string; path: string; body: Record<string, unknown> }) => boolean } | undefined;
   private readonly http: Server;
   private sequence = 0;
   url = "";
@@ -68,9 +68,9 @@ export class FakeBotConnector {
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
   }
 
-  /** The next `count` calls answer with this HTTP status. */
-  failNext(count: number, status = 503): void {
-    this.failures = { status, remaining: count };
+  /** The next `count` calls (those `when` picks, if given) answer with this HTTP status. */
+  failNext(count: number, status = 503, when?: (request: { method: string; path: string; body: Record<string, unknown> }) => boolean): void {
+    this.failures = { status, remaining: count, ...(when ? { when } : {}) };
   }
 
   /** Posts (replies and sends) in a conversation, typing indicators left out unless asked for. */
@@ -106,7 +106,7 @@ export class FakeBotConnector {
       response.writeHead(status, { "Content-Type": "application/json" });
       response.end(out);
     };
-    if (this.failures && this.failures.remaining > 0) {
+    if (this.failures && this.failures.remaining > 0 && (!this.failures.when || this.failures.when({ method, path, body }))) {
       this.failures.remaining--;
       send(this.failures.status, { error: { code: "ServiceError", message: "The connector is down (test)" } });
       return;

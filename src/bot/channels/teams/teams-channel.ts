@@ -1,13 +1,15 @@
 import { Activity, type ConversationReference } from "@microsoft/agents-activity";
-import { AgentApplication, authorizeJWT, CardFactory, CloudAdapter, type AuthConfiguration, type ConnectorClient, type TurnContext, type TurnState } from "@microsoft/agents-hosting";
+import { AgentApplication, authorizeJWT, CardFactory, CloudAdapter, StreamingResponseResult, type AuthConfiguration, type ConnectorClient, type TurnContext, type TurnState } from "@microsoft/agents-hosting";
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { Contact } from "../../../answer/contact.js";
-import { humanRouteText, smallTalkText } from "../../../answer/messages.js";
+import { failureText, humanRouteText, smallTalkText } from "../../../answer/messages.js";
+import { detectLanguage } from "../../../knowledge/detect-language.js";
 import type { TeamsConfig } from "../../../config.js";
 import type { ActionResult, StaffMember } from "../../../handoff/handoff-desk.js";
 import type { ConversationRef } from "../../../handoff/ticket.js";
 import type { HttpServer } from "../../../http/http-server.js";
+import { withoutEmails } from "../../../handoff/outbox.js";
 import type { Store } from "../../../store/store.js";
 import type { ChatChannel, OutboundMessage } from "../../chat-channel.js";
 import type { InboundMessage } from "../../inbound-message.js";
@@ -54,6 +56,23 @@ const feedbackData = z.object({
 });
 
 const staffData = z.object({ action: z.enum(["claim", "release", "resolve"]), ticket: z.string().min(1).max(40) });
+
+/**
+ * An error as logs may show it: the SDK's HTTP errors carry the whole activity sent (the answer, a
+ * staff reply, a ticket card with a name and an address), so only the status, Teams' error code and
+ * the message, without addresses, are kept.
+ */
+export function errorForLog(error: unknown): { status?: number; code?: string; message: string } {
+  const failure = error as { status?: number; message?: string; response?: { data?: { error?: { code?: string } } } };
+  const code = failure.response?.data?.error?.code;
+  return { ...(typeof failure.status === "number" ? { status: failure.status } : {}), ...(code ? { code } : {}), message: withoutEmails(String(failure.message ?? error)).slice(0, 300) };
+}
+
+/** True when retrying cannot help: a 4xx other than timeouts and rate limits (the bot was removed, a bad payload). */
+export function isPermanent(error: unknown): boolean {
+  const status = (error as { status?: number }).status;
+  return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
 
 /** What `adapter.process` writes its answer to: the status and body, handed back to our HTTP server. */
 class CollectedResponse {
@@ -121,7 +140,11 @@ export class TeamsChannel implements ChatChannel {
     this.app.onActivity("conversationUpdate", async (context) => this.onConversationUpdate(context));
     this.app.onActivity("installationUpdate", async (context) => this.remember(context.activity));
     this.app.onError(async (context, error) => {
-      options.log.error({ err: error, activityType: context.activity?.type }, "a Teams turn failed");
+      options.log.error({ error: errorForLog(error), activityType: context.activity?.type }, "a Teams turn failed");
+      // Never silence: a person who wrote gets an apology with the human route.
+      if (context.activity?.type === "message") {
+        await context.sendActivity(Activity.fromObject({ type: "message", text: failureText(detectLanguage(context.activity.text ?? ""), options.contact) })).catch(() => undefined);
+      }
     });
   }
 
@@ -154,7 +177,7 @@ export class TeamsChannel implements ChatChannel {
     });
     this.resendTimer = setInterval(() => void this.resend(), RESEND_EVERY_MS);
     this.resendTimer.unref();
-    void this.replayPending();
+    void this.replayPending().catch((error: unknown) => this.options.log.error({ error: errorForLog(error) }, "the Teams questions left unanswered could not all be replayed"));
   }
 
   async stop(): Promise<void> {
@@ -231,7 +254,7 @@ export class TeamsChannel implements ChatChannel {
     const activity = context.activity;
     const personal = placeOf(activity).kind === "personal";
     // Typing shows at once (an extractive answer takes milliseconds), and again every few seconds.
-    await context.sendActivity(Activity.fromObject({ type: "typing" })).catch((error: unknown) => log.warn({ err: error }, "the typing indicator could not be sent"));
+    await context.sendActivity(Activity.fromObject({ type: "typing" })).catch((error: unknown) => log.warn({ error: errorForLog(error) }, "the typing indicator could not be sent"));
     this.app.startTypingTimer(context);
     // One-to-one chats show a model's answer as it is written (Teams streams nowhere else).
     let shown = "";
@@ -264,12 +287,13 @@ export class TeamsChannel implements ChatChannel {
     const outgoing = toActivity(reply);
     let sentId: string | undefined;
     try {
+      // A stream Teams cut short (the connector failed, a second stream in the chat) ends as a plain reply.
       if (streaming) sentId = await this.closeStream(context, reply);
-      else sentId = (await context.sendActivity(outgoing))?.id;
+      if (!sentId) sentId = (await context.sendActivity(outgoing))?.id;
     } catch (error) {
       // Kept and tried again: the connector may be down for a while.
-      log.error({ err: error, activityId: activity.id }, "could not reply in Teams; the reply is tried again every 30 s");
-      this.unsent.set(activity.id ?? "", { conversationId: activity.conversation?.id ?? "", serviceUrl: activity.serviceUrl ?? "", activity: { ...outgoing, replyToId: activity.id } });
+      log.error({ error: errorForLog(error), activityId: activity.id }, "could not reply in Teams; the reply is tried again every 30 s");
+      this.unsent.set(activity.id ?? "", { conversationId: activity.conversation?.id ?? "", serviceUrl: activity.serviceUrl ?? "", activity: outgoing });
       return;
     }
     if ("card" in reply && sentId) store.rememberCard("teams", sentId, JSON.stringify(reply.card));
@@ -277,13 +301,21 @@ export class TeamsChannel implements ChatChannel {
     this.answered++;
   }
 
-  /** Ends a stream with the final reply (Teams replaces the streamed text with it); returns its id. */
+  /**
+   * Ends a stream with the final reply (Teams replaces the streamed text with it); returns its id, or
+   * undefined when the stream did not end well (the SDK swallows send errors and cancels the stream):
+   * the reply is then sent as a plain message.
+   */
   private async closeStream(context: TurnContext, reply: TeamsReply): Promise<string | undefined> {
     const stream = context.streamingResponse;
     const final = toActivity(reply);
     if ("card" in reply) stream.setAttachments(final.attachments ?? []);
     stream.setFinalMessage(Activity.fromObject({ type: "message", ...("text" in reply ? { text: reply.text || "…" } : {}) }));
-    await stream.endStream();
+    const result = await stream.endStream();
+    if (result !== StreamingResponseResult.Success) {
+      this.options.log.warn({ activityId: context.activity.id, result }, "the Teams stream did not end well; the answer is sent as a plain message");
+      return undefined;
+    }
     return stream.streamId;
   }
 
@@ -336,7 +368,7 @@ export class TeamsChannel implements ChatChannel {
           saved ? (JSON.parse(saved) as { fallbackText?: string }).fallbackText ?? "" : "",
         )
         .catch((error: unknown) => {
-          log.error({ err: error }, "a ticket could not be opened from the Teams button");
+          log.error({ error: errorForLog(error) }, "a ticket could not be opened from the Teams button");
           return undefined;
         });
     }
@@ -346,7 +378,7 @@ export class TeamsChannel implements ChatChannel {
     const saved = store.card("teams", cardId);
     if (saved) {
       const updated = withFeedbackReceived(JSON.parse(saved) as AdaptiveCard, choice.lang, choice.value);
-      await context.updateActivity(Activity.fromObject({ type: "message", id: cardId, attachments: [CardFactory.adaptiveCard(updated)] })).catch((error: unknown) => log.warn({ err: error }, "the answer card could not be redrawn after the click"));
+      await context.updateActivity(Activity.fromObject({ type: "message", id: cardId, attachments: [CardFactory.adaptiveCard(updated)] })).catch((error: unknown) => log.warn({ error: errorForLog(error) }, "the answer card could not be redrawn after the click"));
       store.rememberCard("teams", cardId, JSON.stringify(updated));
     }
     const reply = told ?? (choice.value === "human" ? humanRouteText(choice.lang, this.options.contact) : saved ? undefined : feedbackReceivedText(choice.lang, choice.value));
@@ -389,7 +421,7 @@ export class TeamsChannel implements ChatChannel {
       if (refusal) await context.sendActivity(Activity.fromObject({ type: "message", text: refusal }));
       store.markHandled("teams", id);
     } catch (error) {
-      log.error({ err: error, activityId: id }, "a staff reply in Teams could not be handled");
+      log.error({ error: errorForLog(error), activityId: id }, "a staff reply in Teams could not be handled");
       await context.sendActivity(Activity.fromObject({ type: "message", text: "⚠️ Ce message n'a pas pu être transmis ; réessayez dans un instant." })).catch(() => undefined);
     }
   }
@@ -404,7 +436,15 @@ export class TeamsChannel implements ChatChannel {
         store.markHandled("teams", pending.messageId);
         continue;
       }
-      const activity = Activity.fromJson(pending.payload);
+      let activity: Activity;
+      try {
+        activity = Activity.fromJson(pending.payload);
+      } catch (error) {
+        // Unreadable (a truncated write, an SDK that reads activities more strictly): dropped, not retried at every start.
+        log.error({ activityId: pending.messageId, error: errorForLog(error) }, "a stored Teams question could not be read and is dropped");
+        store.markHandled("teams", pending.messageId);
+        continue;
+      }
       this.replaying.add(pending.messageId);
       log.info({ activityId: pending.messageId }, "a Teams question left unanswered at the last stop is answered now");
       await this.track(
@@ -413,7 +453,7 @@ export class TeamsChannel implements ChatChannel {
             Object.assign(context.activity, activity);
             await this.onMessageActivity(context);
           })
-          .catch((error: unknown) => log.error({ err: error, activityId: pending.messageId }, "a Teams question could not be answered after the restart"))
+          .catch((error: unknown) => log.error({ error: errorForLog(error), activityId: pending.messageId }, "a Teams question could not be answered after the restart"))
           .finally(() => this.replaying.delete(pending.messageId)),
       );
     }
@@ -431,7 +471,12 @@ export class TeamsChannel implements ChatChannel {
         this.options.store.markHandled("teams", questionId);
         this.answered++;
       } catch (error) {
-        this.options.log.warn({ err: error, activityId: questionId }, "a Teams reply could not be sent again; next try in 30 s");
+        if (isPermanent(error)) {
+          // The conversation is gone (the app removed, the chat deleted): nobody can read the reply.
+          this.options.log.error({ error: errorForLog(error), activityId: questionId }, "a Teams reply was refused for good and is dropped");
+          this.unsent.delete(questionId);
+          this.options.store.markHandled("teams", questionId);
+        } else this.options.log.warn({ error: errorForLog(error), activityId: questionId }, "a Teams reply could not be sent again; next try in 30 s");
       }
     }
   }
@@ -442,10 +487,18 @@ export class TeamsChannel implements ChatChannel {
    */
   async withConnector<T>(serviceUrl: string, use: (client: ConnectorClient) => Promise<T>): Promise<T> {
     let result: T | undefined;
+    let failure: { error: unknown } | undefined;
     const reference = { channelId: "msteams", serviceUrl, conversation: { id: "proactive" } } as ConversationReference;
+    // The adapter hands a turn's errors to the app's error handler and does not rethrow them: caught
+    // here, so that the caller (the outbox above all) knows the send failed and tries again.
     await this.adapter.continueConversation(this.identity as string, reference, async (context) => {
-      result = await use(context.turnState.get<ConnectorClient>(this.adapter.ConnectorClientKey));
+      try {
+        result = await use(context.turnState.get<ConnectorClient>(this.adapter.ConnectorClientKey));
+      } catch (error) {
+        failure = { error };
+      }
     });
+    if (failure) throw failure.error;
     return result as T;
   }
 

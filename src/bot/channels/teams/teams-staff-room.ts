@@ -40,7 +40,8 @@ export class TeamsStaffRoom implements TicketSink {
   async followUp(ticket: Ticket, payload: unknown, context: DeliveryContext): Promise<void> {
     const note = payload as StaffNote;
     const root = context.externalId;
-    if (!root) throw new SinkError("Teams: the ticket card was not posted", false);
+    // A ticket opened before the Teams staff channel was configured has no card here: nothing to follow.
+    if (!root) return;
     const thread = { conversationId: this.channelId, threadId: root };
     try {
       if ("card" in note) {

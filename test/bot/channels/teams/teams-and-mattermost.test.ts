@@ -133,6 +133,23 @@ describe("a model's answer in Teams", () => {
     expect(connector.posted(conversation).filter((call) => call.activity.type === "message")).toHaveLength(1);
   });
 
+  it("sends the answer as a plain reply when Teams cuts the stream short", async () => {
+    const { connector, model } = setup as Setup;
+    model?.next({ text: "Toute personne de l'université peut écrire à ENSO [1]. Chercheuses, chercheurs et personnels d'appui le font pour un projet [1].", chunkDelayMs: 60 });
+    const alice = teamsUser("Alice Martin");
+    const question = personalMessage(connector.url, alice, "Qui peut contacter ENSO ?");
+    const conversation = String((question.conversation as { id: string }).id);
+    // The first streamed update is refused (Teams allows one stream at a time in a chat, for one).
+    connector.failNext(1, 403, (request) => request.path.includes(conversation) && ((request.body.entities ?? []) as { type?: string }[]).some((e) => e.type === "streaminfo"));
+    await post(setup as Setup, question);
+    await connector.waitFor(() => connector.posted(conversation).some((call) => call.activity.type === "message"), 20_000);
+    await setup?.services.idle();
+    const messages = connector.posted(conversation).filter((call) => call.activity.type === "message");
+    expect(messages).toHaveLength(1);
+    expect(cardButtons(messages[0]?.activity).map((b) => b.title)).toEqual(["Utile", "Pas utile", "Parler à un humain"]);
+    expect(activityText(messages[0]?.activity as SentActivity)).toContain("[1]");
+  });
+
   it("does not stream in a channel, where Teams cannot: one reply, the card", async () => {
     const { connector, model } = setup as Setup;
     model?.next({ text: "Toute personne de l'université peut écrire à ENSO [1]. Elle décrit son projet [1].", chunkDelayMs: 40 });

@@ -3,6 +3,7 @@ import { request as httpRequest } from "node:http";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createAssistant, type Assistant } from "../../../../src/assistant.js";
 import { loadConfig, type Config } from "../../../../src/config.js";
@@ -16,6 +17,14 @@ import { SmtpCapture } from "../../../support/smtp-capture.js";
 import { buttonClick, channelMessage, personalMessage, teamsUser, type TeamsUser } from "../../../support/teams-activities.js";
 
 const quiet = createLogger({ logLevel: "silent", logFormat: "json" });
+/** What the bot logs at info level, for the tests that read it. */
+const logLines: string[] = [];
+const collecting = createLogger({ logLevel: "info", logFormat: "json" }, new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    logLines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
+    done();
+  },
+}));
 const STAFF = "19:enso-equipe@thread.tacv2";
 const RESEARCH = "19:labo-histoire@thread.tacv2";
 const QUESTION = "Un doctorant peut-il avoir accès à ENSO ?";
@@ -34,9 +43,9 @@ function configFor(extra: Record<string, string> = {}): Config {
   return loadConfig({ ENSO_DATA_DIR: dataDir, ENSO_HTTP_PORT: String(port), ENSO_HTTP_HOST: "127.0.0.1", TEAMS_ENABLED: "true", TEAMS_STAFF_CHANNEL: STAFF, ...extra });
 }
 
-async function startBot(extra: Record<string, string> = {}): Promise<RunningServices> {
+async function startBot(extra: Record<string, string> = {}, log = quiet): Promise<RunningServices> {
   const email = new EmailSink({ smtpUrl: smtp.url, from: "Assistant ENSO <enso-bot@univ-paris1.fr>", to: "enso@univ-paris1.fr" });
-  services = await startServices(configFor(extra), assistant, quiet, { sinks: [email], outbox: { baseDelayMs: 40, maxDelayMs: 200 } });
+  services = await startServices(configFor(extra), assistant, log, { sinks: [email], outbox: { baseDelayMs: 40, maxDelayMs: 200 } });
   return services;
 }
 
@@ -238,6 +247,27 @@ describe("the assistant in Microsoft Teams", () => {
     await connector.waitFor(() => repliesTo(String(again.id)).length > 0);
   });
 
+  it("delivers a relay and a card redraw the connector refused at first, and logs no words nor address of it", async () => {
+    logLines.length = 0;
+    await startBot({}, collecting);
+    const { root, card } = await escalate(alice);
+    const claim = cardButtons(card).find((b) => b.title === "Prendre en charge");
+    // The connector is down for the next three calls: the claim's notice, the card redraw, the thread note.
+    connector.failNext(3, 502, (request) => request.method !== "GET");
+    await send(buttonClick(channelMessage(connector.url, marie, "", { channel: STAFF, threadId: root }), root, claim?.data ?? {}));
+    await connector.waitFor(() => connector.textsIn(dmOf(alice)).some((text) => text.includes("Marie Curie")));
+    await connector.waitFor(() => connector.calls.some((call) => call.op === "update" && call.activityId === root));
+    connector.failNext(1, 502, (request) => request.path.includes(dmOf(alice)));
+    await send(channelMessage(connector.url, marie, "Votre adresse alice.martin@univ-paris1.fr est bien notée, je regarde votre dossier Nakala.", { channel: STAFF, threadId: root }));
+    await connector.waitFor(() => connector.textsIn(dmOf(alice)).some((text) => text.includes("dossier Nakala")));
+    await settle();
+    expect(services?.store.tickets.outboxCounts()).toEqual({ pending: 0, failed: 0 });
+    expect(connector.textsIn(dmOf(alice)).filter((text) => text.includes("dossier Nakala"))).toHaveLength(1);
+    const logged = logLines.join("\n");
+    expect(logged).toContain("ticket delivery failed; retrying later");
+    expect(logged).not.toMatch(/dossier Nakala|alice\.martin@|Je voudrais parler/);
+  });
+
   it("refuses a staff button clicked outside the staff channel", async () => {
     await startBot();
     const { root, ref, card } = await escalate(alice);
@@ -274,6 +304,8 @@ describe("the assistant in Microsoft Teams", () => {
     const question = personalMessage(connector.url, alice, QUESTION);
     // What the channel records when it acknowledges a question, left behind by a crash.
     const store = new SqliteStore(join(dataDir, "enso.sqlite"));
+    // One stored copy that cannot be read any more (a truncated write): dropped, the others answered.
+    store.addPending("teams", dmOf(alice), "1700000000000", Date.now() - 1000, "{\"type\": \"message\", \"conversation\": ");
     store.addPending("teams", dmOf(alice), String(question.id), Date.now(), JSON.stringify(question));
     store.close();
     await startBot();
