@@ -1,5 +1,6 @@
 import type { FollowUp } from "./ticket-sink.js";
-import type { Ticket, TicketReason } from "./ticket.js";
+import type { ConversationHold } from "../store/ticket-store.js";
+import { assigneeName, type Ticket, type TicketReason } from "./ticket.js";
 
 /** Staff read tickets in French, whatever language the researcher wrote in. */
 export const reasonLabels: Record<TicketReason, string> = {
@@ -8,6 +9,14 @@ export const reasonLabels: Record<TicketReason, string> = {
   user_request: "la personne a demandé à parler à quelqu'un",
   provider_error: "incident technique de l'assistant",
 };
+
+/** Where a ticket stands, for the staff cards of every platform. */
+export const statusLabel = (ticket: Ticket, hold: ConversationHold) =>
+  ticket.status === "resolved"
+    ? "✅ Résolu"
+    : ticket.status === "claimed"
+      ? `🙋 Pris en charge par ${assigneeName(ticket.assignee)}${hold.ticketRef === ticket.ref && hold.state === "human" ? " (dans le chat)" : " (conversation rendue à l'assistant)"}`
+      : "⏳ Ouvert : personne ne l'a encore pris en charge";
 
 const followUpLabels: Record<FollowUp["kind"], string> = {
   user_message: "Nouveau message de la personne",

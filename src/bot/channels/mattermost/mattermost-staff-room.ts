@@ -3,9 +3,9 @@ import type { Post } from "@mattermost/types/posts";
 import type mattermost from "@mattermost/client";
 import type { ConversationHold, TicketStore } from "../../../store/ticket-store.js";
 import type { StaffNote } from "../../../handoff/handoff-desk.js";
-import { reasonLabels } from "../../../handoff/render-ticket.js";
+import { reasonLabels, statusLabel } from "../../../handoff/render-ticket.js";
 import type { ChatNote, DeliveryContext, TicketSink } from "../../../handoff/ticket-sink.js";
-import { assigneeName, type Ticket } from "../../../handoff/ticket.js";
+import type { Ticket } from "../../../handoff/ticket.js";
 import { SinkError } from "../../../handoff/ticket-sink.js";
 import { neutralizeMentions } from "./neutralize-mentions.js";
 import { readPostsSince } from "./read-posts-since.js";
@@ -51,13 +51,6 @@ async function postParts(client: Client, context: DeliveryContext, post: { chann
     await client.createPost({ channel_id: post.channel_id, root_id: post.root_id, message, props, pending_post_id: pendingId(context.key, i) } as Partial<Post> as Post);
   }
 }
-
-const statusLabel = (ticket: Ticket, hold: ConversationHold) =>
-  ticket.status === "resolved"
-    ? "✅ Résolu"
-    : ticket.status === "claimed"
-      ? `🙋 Pris en charge par ${assigneeName(ticket.assignee)}${hold.ticketRef === ticket.ref && hold.state === "human" ? " (dans le chat)" : " (conversation rendue à l'assistant)"}`
-      : "⏳ Ouvert : personne ne l'a encore pris en charge";
 
 /**
  * The ticket card of the staff channel: question, reason, user, sources, transcript excerpt, status,

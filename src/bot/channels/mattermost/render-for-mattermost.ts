@@ -1,6 +1,7 @@
 import type { Language } from "../../../knowledge/detect-language.js";
 import type { FeedbackValue } from "../../../store/store.js";
 import type { OutboundMessage } from "../../chat-channel.js";
+import { feedbackLabels, feedbackReceivedText } from "../../feedback-labels.js";
 import { neutralizeMentions } from "./neutralize-mentions.js";
 import { splitMessage } from "./split-message.js";
 
@@ -18,16 +19,6 @@ export interface ActionContext {
   readonly question_post_id: string;
   readonly cited: string;
 }
-
-const labels: Record<Language, Record<FeedbackValue, string>> = {
-  fr: { useful: "Utile", not_useful: "Pas utile", human: "Parler à un humain" },
-  en: { useful: "Useful", not_useful: "Not useful", human: "Talk to a human" },
-};
-
-const received: Record<Language, Record<FeedbackValue, string>> = {
-  fr: { useful: "Merci : votre avis « utile » est enregistré.", not_useful: "Merci : votre avis « pas utile » est enregistré ; il aide l'équipe à améliorer les réponses.", human: "Votre demande à parler à un membre de l'équipe ENSO est enregistrée." },
-  en: { useful: "Thank you: your \"useful\" is recorded.", not_useful: "Thank you: your \"not useful\" is recorded; it helps the team improve the answers.", human: "Your request to talk to a member of the ENSO team is recorded." },
-};
 
 /** Action ids must be plain letters and digits for Mattermost. */
 const actionIds: Record<FeedbackValue, string> = { useful: "useful", not_useful: "notuseful", human: "human" };
@@ -47,9 +38,9 @@ export function renderForMattermost(
   if (outbound.kind === "text" || outbound.answer.reason === "invalid_input" || outbound.ticketRef) return parts.map((message) => ({ message }));
   const { answer } = outbound;
   const context = (action: FeedbackValue): ActionContext => ({ action, secret: options.secret, lang: answer.language, question_post_id: options.questionPostId, cited: answer.citations.map((c) => c.id).join(",") });
-  const buttons = (Object.keys(labels[answer.language]) as FeedbackValue[]).map((action) => ({
+  const buttons = (Object.keys(feedbackLabels[answer.language]) as FeedbackValue[]).map((action) => ({
     id: actionIds[action],
-    name: labels[answer.language][action],
+    name: feedbackLabels[answer.language][action],
     type: "button",
     style: action === "human" ? "primary" : "default",
     integration: { url: options.actionUrl, context: context(action) },
@@ -59,5 +50,5 @@ export function renderForMattermost(
 
 /** The attachment that replaces the buttons once a user has clicked one. */
 export function feedbackReceivedAttachment(language: Language, value: FeedbackValue): Record<string, unknown> {
-  return { text: `_${received[language][value]}_` };
+  return { text: feedbackReceivedText(language, value) };
 }

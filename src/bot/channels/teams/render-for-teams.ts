@@ -1,6 +1,7 @@
 import type { Language } from "../../../knowledge/detect-language.js";
-import { reasonLabels } from "../../../handoff/render-ticket.js";
-import { assigneeName, type Ticket } from "../../../handoff/ticket.js";
+import { reasonLabels, statusLabel } from "../../../handoff/render-ticket.js";
+import { feedbackLabels, feedbackReceivedText } from "../../feedback-labels.js";
+import type { Ticket } from "../../../handoff/ticket.js";
 import type { ConversationHold } from "../../../store/ticket-store.js";
 import type { FeedbackValue } from "../../../store/store.js";
 import type { OutboundMessage } from "../../chat-channel.js";
@@ -33,16 +34,6 @@ export type StaffActionName = "claim" | "release" | "resolve";
 
 /** Teams refuses messages over about 28 KB; answers and cards stay well under. */
 const MAX_TEXT = 12_000;
-
-const labels: Record<Language, Record<FeedbackValue, string>> = {
-  fr: { useful: "Utile", not_useful: "Pas utile", human: "Parler à un humain" },
-  en: { useful: "Useful", not_useful: "Not useful", human: "Talk to a human" },
-};
-
-const received: Record<Language, Record<FeedbackValue, string>> = {
-  fr: { useful: "Merci : votre avis « utile » est enregistré.", not_useful: "Merci : votre avis « pas utile » est enregistré ; il aide l'équipe à améliorer les réponses.", human: "Votre demande à parler à un membre de l'équipe ENSO est enregistrée." },
-  en: { useful: "Thank you: your \"useful\" is recorded.", not_useful: "Thank you: your \"not useful\" is recorded; it helps the team improve the answers.", human: "Your request to talk to a member of the ENSO team is recorded." },
-};
 
 const shorten = (text: string, max = MAX_TEXT) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
@@ -112,12 +103,9 @@ export function renderForTeams(outbound: OutboundMessage, options: { readonly as
     ...(sourceLines.length > 0 ? [textBlock(lang === "en" ? "**Sources**" : "**Sources**", { spacing: "Medium", separator: true }), textBlock(sourceLines.join("\n"), { spacing: "Small", isSubtle: true })] : []),
   ];
   const data = (value: FeedbackValue): FeedbackData => ({ value, lang, cited: sources.map((c) => c.id).join(","), ...(outbound.question ? { question: outbound.question.slice(0, 2000) } : {}), asker: options.asker });
-  const actions = (Object.keys(labels[lang]) as FeedbackValue[]).map((value) => submit(labels[lang][value], FEEDBACK_VERB, { ...data(value) }, value === "human" ? "positive" : undefined));
+  const actions = (Object.keys(feedbackLabels[lang]) as FeedbackValue[]).map((value) => submit(feedbackLabels[lang][value], FEEDBACK_VERB, { ...data(value) }, value === "human" ? "positive" : undefined));
   return { card: card(body, actions, answer.text) };
 }
-
-/** The acknowledgement of a click, in italics. */
-export const feedbackReceivedText = (lang: Language, value: FeedbackValue) => `_${received[lang][value]}_`;
 
 /** The card once a button was clicked: the same content, the buttons replaced by the acknowledgement. */
 export function withFeedbackReceived(original: AdaptiveCard, lang: Language, value: FeedbackValue): AdaptiveCard {
@@ -131,13 +119,6 @@ export function renderChatNote(text: string, options: { lang: Language; askFeedb
   const data = (value: FeedbackValue): FeedbackData => ({ value, lang: options.lang, cited: "", ticket: options.ticket });
   return { card: card(markdownToBlocks(text), [submit(options.lang === "en" ? "Yes" : "Oui", FEEDBACK_VERB, { ...data("useful") }), submit(options.lang === "en" ? "No" : "Non", FEEDBACK_VERB, { ...data("not_useful") })], text) };
 }
-
-const statusLabel = (ticket: Ticket, hold: ConversationHold) =>
-  ticket.status === "resolved"
-    ? "✅ Résolu"
-    : ticket.status === "claimed"
-      ? `🙋 Pris en charge par ${assigneeName(ticket.assignee)}${hold.ticketRef === ticket.ref && hold.state === "human" ? " (dans le chat)" : " (conversation rendue à l'assistant)"}`
-      : "⏳ Ouvert : personne ne l'a encore pris en charge";
 
 /**
  * The ticket card of the Teams staff channel: the same content as Mattermost's (question, reason,

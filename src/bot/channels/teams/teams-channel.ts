@@ -13,7 +13,8 @@ import { withoutEmails } from "../../../handoff/outbox.js";
 import type { Store } from "../../../store/store.js";
 import type { ChatChannel, OutboundMessage } from "../../chat-channel.js";
 import type { InboundMessage } from "../../inbound-message.js";
-import { FEEDBACK_VERB, feedbackReceivedText, renderForTeams, STAFF_VERB, withFeedbackReceived, type AdaptiveCard, type TeamsReply } from "./render-for-teams.js";
+import { feedbackReceivedText } from "../../feedback-labels.js";
+import { FEEDBACK_VERB, renderForTeams, STAFF_VERB, withFeedbackReceived, type AdaptiveCard, type TeamsReply } from "./render-for-teams.js";
 import { personId, placeOf, plainText, threadConversationId, toInboundMessage } from "./to-inbound-message.js";
 
 export const MESSAGES_PATH = "/api/messages";
