@@ -106,7 +106,7 @@ const fixes: Record<string, string> = {
   TEAMS_APP_ID: "the Microsoft App ID of the Azure Bot (a GUID, Azure portal > the bot > Configuration)",
   TEAMS_APP_PASSWORD: "a client secret of that app registration (Certificates & secrets)",
   TEAMS_TENANT_ID: "the university's Microsoft Entra tenant id (a GUID), for a single-tenant bot",
-  TEAMS_STAFF_CHANNEL: "the staff channel's id, 19:...@thread.tacv2 (Teams: the channel's ... menu > Get link to channel, the part after /channel/, URL-decoded)",
+  TEAMS_STAFF_CHANNEL: "the staff channel's id, 19:...@thread.tacv2 (Teams: the channel's ... menu > Copy link; the part between /channel/ and the next /, URL-decoded)",
   TEAMS_SERVICE_URL: "the Bot Connector address for messages the bot starts, e.g. https://smba.trafficmanager.net/emea/ (learned from Teams once the bot is installed)",
   ENSO_SITE: "a short name for this deployment, shown on tickets, e.g. univ-paris1",
   ENSO_CLAIM_TIMEOUT_MINUTES: "how many minutes a ticket waits for a claim in chat before the user is told to expect an email, e.g. 15",

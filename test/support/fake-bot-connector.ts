@@ -28,6 +28,8 @@ export interface ConnectorCall {
   readonly id?: string;
   /** performance.now() when the call arrived (latency measurements). */
   readonly at: number;
+  /** The service URL's region folder the call came through ("emea" for .../emea/v3/...), if any. */
+  readonly region?: string;
 }
 
 export interface FakeMember {
@@ -99,7 +101,11 @@ export class FakeBotConnector {
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString("utf8");
     const body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    const path = decodeURIComponent(new URL(request.url ?? "/", "http://localhost").pathname);
+    // Real service URLs carry a region folder (https://smba.trafficmanager.net/emea/): kept apart.
+    const fullPath = decodeURIComponent(new URL(request.url ?? "/", "http://localhost").pathname);
+    const regionMatch = /^\/([a-z]+)(?=\/v3\/)/.exec(fullPath);
+    const region = regionMatch?.[1];
+    const path = region ? fullPath.slice(region.length + 1) : fullPath;
     const method = (request.method ?? "GET") as ConnectorCall["method"];
     const send = (status: number, payload: unknown) => {
       const out = JSON.stringify(payload);
@@ -112,19 +118,20 @@ export class FakeBotConnector {
       return;
     }
     const at = performance.now();
+    const where = region ? { region } : {};
     const newId = () => `${Date.now()}${String(++this.sequence).padStart(4, "0")}`;
     let match: RegExpMatchArray | null;
     if (method === "POST" && path === "/v3/conversations") {
       const id = newId();
       const channel = ((body.channelData as { channel?: { id?: string } } | undefined)?.channel?.id) ?? `a:${randomUUID()}`;
       const conversationId = (body.channelData as { channel?: unknown } | undefined)?.channel ? `${channel};messageid=${id}` : channel;
-      this.calls.push({ method, op: "create", conversationId, body, headers: request.headers, id, at });
+      this.calls.push({ method, op: "create", conversationId, body, headers: request.headers, id, at, ...where });
       send(201, { id: conversationId, activityId: id });
       return;
     }
     if ((match = path.match(/^\/v3\/conversations\/(.+)\/members\/([^/]+)$/)) && method === "GET") {
       const [, conversationId = "", userId = ""] = match;
-      this.calls.push({ method, op: "member", conversationId, activityId: userId, body, headers: request.headers, at });
+      this.calls.push({ method, op: "member", conversationId, activityId: userId, body, headers: request.headers, at, ...where });
       const member = this.members.get(userId);
       if (member) send(200, member);
       else send(404, { error: { code: "MemberNotFoundInConversation", message: "The member was not found" } });
@@ -134,17 +141,17 @@ export class FakeBotConnector {
       const [, conversationId = "", activityId] = match;
       if (method === "POST") {
         const id = newId();
-        this.calls.push({ method, op: activityId ? "reply" : "send", conversationId, ...(activityId ? { activityId } : {}), body, headers: request.headers, id, at });
+        this.calls.push({ method, op: activityId ? "reply" : "send", conversationId, ...(activityId ? { activityId } : {}), body, headers: request.headers, id, at, ...where });
         send(200, { id });
         return;
       }
       if (method === "PUT" && activityId) {
-        this.calls.push({ method, op: "update", conversationId, activityId, body, headers: request.headers, id: activityId, at });
+        this.calls.push({ method, op: "update", conversationId, activityId, body, headers: request.headers, id: activityId, at, ...where });
         send(200, { id: activityId });
         return;
       }
       if (method === "DELETE" && activityId) {
-        this.calls.push({ method, op: "delete", conversationId, activityId, body, headers: request.headers, at });
+        this.calls.push({ method, op: "delete", conversationId, activityId, body, headers: request.headers, at, ...where });
         send(200, {});
         return;
       }

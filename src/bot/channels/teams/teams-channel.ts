@@ -309,12 +309,22 @@ export class TeamsChannel implements ChatChannel {
    */
   private async closeStream(context: TurnContext, reply: TeamsReply): Promise<string | undefined> {
     const stream = context.streamingResponse;
+    // The SDK swallows a failed final message and still reports success: watched for here.
+    let finalFailed = false;
+    context.onSendActivities(async (_context, activities, next) => {
+      try {
+        return await next();
+      } catch (error) {
+        if (activities.some((activity) => (activity.entities ?? []).some((entity) => (entity as { streamType?: string }).streamType === "final"))) finalFailed = true;
+        throw error;
+      }
+    });
     const final = toActivity(reply);
     if ("card" in reply) stream.setAttachments(final.attachments ?? []);
     stream.setFinalMessage(Activity.fromObject({ type: "message", ...("text" in reply ? { text: reply.text || "…" } : {}) }));
     const result = await stream.endStream();
-    if (result !== StreamingResponseResult.Success) {
-      this.options.log.warn({ activityId: context.activity.id, result }, "the Teams stream did not end well; the answer is sent as a plain message");
+    if (result !== StreamingResponseResult.Success || finalFailed) {
+      this.options.log.warn({ activityId: context.activity.id, result, finalFailed }, "the Teams stream did not end well; the answer is sent as a plain message");
       return undefined;
     }
     return stream.streamId;

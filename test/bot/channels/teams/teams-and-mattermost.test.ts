@@ -9,9 +9,10 @@ import { startServices, type RunningServices } from "../../../../src/start-servi
 import { activityText, cardButtons, FakeBotConnector, type SentActivity } from "../../../support/fake-bot-connector.js";
 import { FakeMattermostServer, type FakeChannel, type FakeUser } from "../../../support/fake-mattermost-server.js";
 import { FakeModelServer } from "../../../support/fake-model-server.js";
-import { channelMessage, personalMessage, teamsUser } from "../../../support/teams-activities.js";
+import { buttonClick, channelMessage, personalMessage, teamsUser } from "../../../support/teams-activities.js";
 
 const quiet = createLogger({ logLevel: "silent", logFormat: "json" });
+const TEAMS_STAFF = "19:enso-equipe@thread.tacv2";
 
 /**
  * The words of a reply, whatever the platform's markup (quote marks, bold and list markers left
@@ -36,13 +37,16 @@ interface Setup {
   model?: FakeModelServer;
 }
 
-async function setUp(withModel: boolean): Promise<Setup> {
+async function setUp(withModel: boolean, staff: { mattermost?: boolean; teams?: boolean } = {}): Promise<Setup> {
   const dataDir = mkdtempSync(join(tmpdir(), "enso-teams-mm-"));
   const connector = await new FakeBotConnector().start();
   const mm = await new FakeMattermostServer().start();
   const model = withModel ? await new FakeModelServer().start() : undefined;
   const bot = mm.addUser("enso", true);
+  if (staff.mattermost) mm.addChannel("O", "enso-equipe", [bot, mm.addUser("marie")]);
   const config = loadConfig({
+    ...(staff.mattermost ? { MATTERMOST_STAFF_CHANNEL: "paris1/enso-equipe" } : {}),
+    ...(staff.teams ? { TEAMS_STAFF_CHANNEL: TEAMS_STAFF } : {}),
     ENSO_DATA_DIR: dataDir,
     ENSO_HTTP_PORT: "0",
     ENSO_HTTP_HOST: "127.0.0.1",
@@ -99,6 +103,45 @@ describe("the same assistant in Teams and in Mattermost", () => {
   });
 });
 
+describe("staff in Mattermost and in Teams, one desk", () => {
+  let setup: Setup | undefined;
+  beforeAll(async () => {
+    setup = await setUp(false, { mattermost: true, teams: true });
+  });
+  afterAll(async () => tearDown(setup));
+
+  it("shows a Teams ticket in both staff channels; Mattermost staff take it, answer the Teams user, and the Teams card follows", async () => {
+    const { connector, mm, bot, services } = setup as Setup;
+    const marie = [...mm.users.values()].find((u) => u.username === "marie") as FakeUser;
+    const staffChannel = [...mm.channels.values()].find((c) => c.name === "enso-equipe") as FakeChannel;
+    const alice = teamsUser("Alice Martin");
+    const dm = `a:dm-${alice.aadObjectId}`;
+    await post(setup as Setup, personalMessage(connector.url, alice, "Je voudrais parler à un humain"));
+    const mmCards = () => mm.postsBy(bot, staffChannel).filter((p) => !p.root_id && p.props.enso_ticket);
+    await mm.waitFor(() => mmCards().length > 0 && connector.calls.some((call) => call.op === "create"));
+    await services.outbox.idle();
+    const card = mmCards()[0];
+    const ref = String(card?.props.enso_ticket);
+    const teamsRoot = connector.calls.find((call) => call.op === "create")?.id ?? "";
+    // Marie, in Mattermost, takes the Teams user's ticket and answers in the card's thread.
+    await mm.clickButton(card?.id ?? "", "claim", marie);
+    mm.userPosts(marie, staffChannel, "Bonjour, je m'occupe de votre demande.", { rootId: card?.id ?? "" });
+    await connector.waitFor(() => connector.textsIn(dm).some((text) => text.includes("je m'occupe de votre demande")));
+    await services.outbox.idle();
+    expect(services.desk.ticket(ref)?.status).toBe("claimed");
+    // The Teams staff card says who has it, and offers no second claim.
+    const teamsCard = connector.calls.filter((call) => call.op === "update" && call.activityId === teamsRoot).at(-1)?.body as SentActivity;
+    expect(activityText(teamsCard)).toContain("Pris en charge par marie");
+    expect(cardButtons(teamsCard).map((b) => b.title)).toEqual(["Rendre au bot", "Résolu"]);
+    // A claim from Teams now is told who has it.
+    const paul = teamsUser("Paul Langevin");
+    const lateClaim = buttonClick(channelMessage(connector.url, paul, "", { channel: TEAMS_STAFF, threadId: teamsRoot }), teamsRoot, { type: "Action.Submit", verb: "enso.staff", data: { action: "claim", ticket: ref } });
+    await post(setup as Setup, lateClaim);
+    await connector.waitFor(() => connector.posted().some((call) => call.activityId === lateClaim.id));
+    expect(activityText(connector.posted().find((call) => call.activityId === lateClaim.id)?.activity as SentActivity)).toContain("Déjà pris en charge par marie");
+  });
+});
+
 describe("a model's answer in Teams", () => {
   let setup: Setup | undefined;
   beforeAll(async () => {
@@ -133,17 +176,27 @@ describe("a model's answer in Teams", () => {
     expect(connector.posted(conversation).filter((call) => call.activity.type === "message")).toHaveLength(1);
   });
 
-  it("sends the answer as a plain reply when Teams cuts the stream short", async () => {
+  it.each([
+    ["an update in the middle", "streaming", 2],
+    ["its final message", "final", 1],
+  ] as const)("sends the answer as a plain reply when Teams refuses %s of the stream", async (_what, streamType, nth) => {
     const { connector, model } = setup as Setup;
-    model?.next({ text: "Toute personne de l'université peut écrire à ENSO [1]. Chercheuses, chercheurs et personnels d'appui le font pour un projet [1].", chunkDelayMs: 60 });
+    model?.next({ text: "Toute personne de l'université peut écrire à ENSO [1]. Chercheuses, chercheurs, doctorantes, doctorants et personnels d'appui le font pour un projet de recherche, ses données ou sa diffusion [1].", chunkDelayMs: 60 });
     const alice = teamsUser("Alice Martin");
     const question = personalMessage(connector.url, alice, "Qui peut contacter ENSO ?");
     const conversation = String((question.conversation as { id: string }).id);
-    // The first streamed update is refused (Teams allows one stream at a time in a chat, for one).
-    connector.failNext(1, 403, (request) => request.path.includes(conversation) && ((request.body.entities ?? []) as { type?: string }[]).some((e) => e.type === "streaminfo"));
+    let seen = 0;
+    let refused = false;
+    connector.failNext(1, 403, (request) => {
+      const hit = request.path.includes(conversation) && ((request.body.entities ?? []) as { streamType?: string }[]).some((e) => e.streamType === streamType);
+      if (hit) seen++;
+      refused ||= hit && seen === nth;
+      return hit && seen === nth;
+    });
     await post(setup as Setup, question);
-    await connector.waitFor(() => connector.posted(conversation).some((call) => call.activity.type === "message"), 20_000);
+    await connector.waitFor(() => refused && connector.posted(conversation).some((call) => call.activity.type === "message" && !(call.activity.entities ?? []).some((e) => e.type === "streaminfo")), 20_000);
     await setup?.services.idle();
+    // The refused stream left no message; the answer came whole, as a plain reply, once.
     const messages = connector.posted(conversation).filter((call) => call.activity.type === "message");
     expect(messages).toHaveLength(1);
     expect(cardButtons(messages[0]?.activity).map((b) => b.title)).toEqual(["Utile", "Pas utile", "Parler à un humain"]);

@@ -1,3 +1,4 @@
+import { createSign, generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { createServer, type AddressInfo } from "node:net";
@@ -66,6 +67,15 @@ async function send(activity: Record<string, unknown> | string, headers: Record<
   });
 }
 
+/** A JWT signed RS256 with a key of our own: the shape of a Bot Framework token, none of its trust. */
+function forgedToken(): string {
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const now = Math.floor(Date.now() / 1000);
+  const unsigned = `${part({ alg: "RS256", typ: "JWT", kid: "forged-key" })}.${part({ iss: "https://api.botframework.com", aud: "4b1d0f2e-0000-4000-8000-000000000000", serviceurl: connector.url, nbf: now - 60, exp: now + 3600 })}`;
+  return `${unsigned}.${createSign("RSA-SHA256").update(unsigned).sign(privateKey).toString("base64url")}`;
+}
+
 async function settle(): Promise<void> {
   await services?.idle();
   await services?.outbox.idle();
@@ -78,9 +88,9 @@ const cardsCreated = () => connector.calls.filter((call) => call.op === "create"
 const staffThread = (root: string) => `${STAFF};messageid=${root}`;
 
 /** Alice asks for a person in her one-to-one chat; returns the staff card's thread root and the ticket reference. */
-async function escalate(user: TeamsUser): Promise<{ root: string; ref: string; card: SentActivity }> {
+async function escalate(user: TeamsUser, serviceUrl = connector.url): Promise<{ root: string; ref: string; card: SentActivity }> {
   const before = cardsCreated().length;
-  const question = personalMessage(connector.url, user, "Je voudrais parler à un humain, s'il vous plaît");
+  const question = personalMessage(serviceUrl, user, "Je voudrais parler à un humain, s'il vous plaît");
   await send(question);
   await connector.waitFor(() => repliesTo(String(question.id)).length > 0 && cardsCreated().length > before);
   await settle();
@@ -165,7 +175,8 @@ describe("the assistant in Microsoft Teams", () => {
     const [reply] = repliesTo(String(mention.id));
     // In the thread the post started.
     expect(reply?.conversationId).toBe(`${RESEARCH};messageid=${String(mention.id)}`);
-    // The same answer as the question without "<at>ENSO</at>".
+    // The question without "<at>ENSO</at>", and so the same answer as to the question alone.
+    expect(cardButtons(reply?.activity)[0]?.data.data).toMatchObject({ question: QUESTION });
     const expected = await assistant.ask(QUESTION, []);
     expect(activityText(reply?.activity as SentActivity)).toContain(expected.citations[0]?.title ?? "no citation");
     expect(connector.calls.filter((call) => call.conversationId.startsWith(RESEARCH) && call.activityId === unaddressed.id)).toHaveLength(0);
@@ -233,6 +244,7 @@ describe("the assistant in Microsoft Teams", () => {
     const intruder = channelMessage(connector.url, paul, "Je prends la suite ?", { channel: STAFF, threadId: root });
     await send(intruder);
     await connector.waitFor(() => repliesTo(String(intruder.id)).length > 0);
+    await settle();
     expect(connector.textsIn(dmOf(alice)).some((text) => text.includes("Je prends la suite"))).toBe(false);
 
     // Resolved: Alice is told, and asked whether it helped.
@@ -268,6 +280,49 @@ describe("the assistant in Microsoft Teams", () => {
     expect(logged).not.toMatch(/dossier Nakala|alice\.martin@|Je voudrais parler/);
   });
 
+  it("hands a channel question to staff from the card, for the person who asked only, and relays in the channel thread without mentions", async () => {
+    await startBot();
+    const cardsBefore = cardsCreated().length;
+    const asked = channelMessage(connector.url, alice, QUESTION, { channel: RESEARCH, mention: true });
+    await send(asked);
+    await connector.waitFor(() => repliesTo(String(asked.id)).length > 0);
+    await settle();
+    const thread = String(asked.id);
+    const inThread = `${RESEARCH};messageid=${thread}`;
+    const answerCard = repliesTo(thread)[0];
+    const human = cardButtons(answerCard?.activity).find((b) => b.title === "Parler à un humain");
+    // Paul cannot hand Alice's question over.
+    const byPaul = buttonClick(channelMessage(connector.url, paul, "", { channel: RESEARCH, threadId: thread }), answerCard?.id ?? "", human?.data ?? {});
+    await send(byPaul);
+    await connector.waitFor(() => repliesTo(String(byPaul.id)).length > 0);
+    expect(activityText(repliesTo(String(byPaul.id))[0]?.activity as SentActivity)).toContain("Seule la personne qui a posé cette question");
+    expect(cardsCreated()).toHaveLength(cardsBefore);
+    // Alice can: a ticket, its reference in the thread, a card for staff.
+    const byAlice = buttonClick(channelMessage(connector.url, alice, "", { channel: RESEARCH, threadId: thread }), answerCard?.id ?? "", human?.data ?? {});
+    await send(byAlice);
+    await connector.waitFor(() => cardsCreated().length > cardsBefore && repliesTo(String(byAlice.id)).length > 0);
+    await settle();
+    const ref = /ENSO-\d{8}-[0-9A-Z]{5}/.exec(activityText(repliesTo(String(byAlice.id))[0]?.activity as SentActivity))?.[0] ?? "";
+    expect(services?.desk.ticket(ref)).toMatchObject({ reason: "user_request", question: QUESTION, conversation: { platform: "teams", conversationId: RESEARCH, threadId: thread } });
+    const root = cardsCreated().at(-1)?.id ?? "";
+    const claim = cardButtons(cardsCreated().at(-1)?.body.activity as SentActivity).find((b) => b.title === "Prendre en charge");
+    await send(buttonClick(channelMessage(connector.url, marie, "", { channel: STAFF, threadId: root }), root, claim?.data ?? {}));
+    await connector.waitFor(() => connector.textsIn(inThread).some((text) => text.includes("Marie Curie")));
+    // In the held thread, Alice needs no mention; Paul's message is neither relayed nor answered.
+    const fromAlice = channelMessage(connector.url, alice, "Il s'agit d'une thèse en histoire contemporaine.", { channel: RESEARCH, threadId: thread });
+    const fromPaul = channelMessage(connector.url, paul, "Moi aussi j'ai une question sur les thèses.", { channel: RESEARCH, threadId: thread });
+    await send(fromAlice);
+    await send(fromPaul);
+    await connector.waitFor(() => connector.textsIn(staffThread(root)).some((text) => text.includes("histoire contemporaine")));
+    await settle();
+    expect(connector.textsIn(staffThread(root)).some((text) => text.includes("Moi aussi"))).toBe(false);
+    expect(repliesTo(String(fromPaul.id))).toHaveLength(0);
+    // Marie's answer reaches the channel thread.
+    await send(channelMessage(connector.url, marie, "Pour une thèse, ENSO ne peut pas intervenir, voyez l'école doctorale.", { channel: STAFF, threadId: root }));
+    await connector.waitFor(() => connector.textsIn(inThread).some((text) => text.includes("école doctorale")));
+    expect(connector.posted(inThread).find((call) => activityText(call.activity).includes("école doctorale"))?.op).toBe("send");
+  });
+
   it("refuses a staff button clicked outside the staff channel", async () => {
     await startBot();
     const { root, ref, card } = await escalate(alice);
@@ -282,7 +337,8 @@ describe("the assistant in Microsoft Teams", () => {
 
   it("relays a staff reply after a restart, through the conversation reference it stored", async () => {
     await startBot();
-    const { root, card } = await escalate(alice);
+    // Alice's chat is served from one region, the staff team's from another: each reference keeps its own.
+    const { root, card } = await escalate(alice, `${connector.url}emea/`);
     const claim = cardButtons(card).find((b) => b.title === "Prendre en charge");
     await send(buttonClick(channelMessage(connector.url, marie, "", { channel: STAFF, threadId: root }), root, claim?.data ?? {}));
     await connector.waitFor(() => connector.textsIn(dmOf(alice)).some((text) => text.includes("Marie Curie")));
@@ -292,12 +348,14 @@ describe("the assistant in Microsoft Teams", () => {
 
     // A new process: nothing in memory, only the data directory.
     await startBot();
-    const answer = channelMessage(connector.url, marie, "Je reviens vers vous : c'est réglé.", { channel: STAFF, threadId: root });
+    const answer = channelMessage(`${connector.url}amer/`, marie, "Je reviens vers vous : c'est réglé.", { channel: STAFF, threadId: root });
     await send(answer);
     await connector.waitFor(() => connector.textsIn(dmOf(alice)).some((text) => text.includes("c'est réglé")));
     const relay = connector.posted(dmOf(alice)).find((call) => activityText(call.activity).includes("c'est réglé"));
-    // A proactive message: sent to the conversation, not as a reply to one of Alice's messages.
+    // A proactive message: sent to the conversation, not as a reply to one of Alice's messages,
+    // through the service URL stored for her chat before the restart.
     expect(relay?.op).toBe("send");
+    expect(relay?.region).toBe("emea");
   });
 
   it("answers, after a restart, a question acknowledged but not answered before the stop", async () => {
@@ -335,6 +393,9 @@ describe("the assistant in Microsoft Teams", () => {
     expect(unsigned.status).toBe(401);
     const malformed = await send(personalMessage(connector.url, alice, QUESTION), { Authorization: "Basic YWxpY2U6c2VjcmV0" });
     expect(malformed.status).toBe(401);
+    // A well-formed token, signed with a key Microsoft never published, for another bot.
+    const forged = await send(personalMessage(connector.url, alice, QUESTION), { Authorization: `Bearer ${forgedToken()}` });
+    expect(forged.status).toBe(401);
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(connector.calls.length).toBe(before);
   });
