@@ -24,3 +24,18 @@ export function answerableQuestions(root: string): string[] {
     .filter((c) => c.expect === "answered")
     .map((c) => c.q);
 }
+
+/** p50, p90, p99 and max of latencies in milliseconds, to two decimals. */
+export function latencySummary(values: readonly number[]): { p50: number; p90: number; p99: number; max: number } {
+  const round = (n: number) => Number(n.toFixed(2));
+  return { p50: round(percentile(values, 50)), p90: round(percentile(values, 90)), p99: round(percentile(values, 99)), max: round(Math.max(...values)) };
+}
+
+/**
+ * The pause before a user's next question in the chat benchmarks: researchers read an answer for
+ * 1 to 3 s (seeded, so that runs compare).
+ */
+export function readingPauses(seed = 42): () => number {
+  let state = seed;
+  return () => 1000 + 2000 * ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+}

@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 import { createAssistant } from "../src/assistant.js";
 import { loadConfig } from "../src/config.js";
 import { createLogger } from "../src/logger.js";
-import { answerableQuestions, numberArg, percentile } from "./bench-util.js";
+import { answerableQuestions, latencySummary, numberArg, readingPauses } from "./bench-util.js";
 import { startServices } from "../src/start-services.js";
 import { FakeMattermostServer } from "../test/support/fake-mattermost-server.js";
 
@@ -82,16 +82,13 @@ async function scenario(name: string, thinkMs: (user: number) => number) {
     messages: asked.length,
     wallS: Number(wallS.toFixed(2)),
     messagesPerSecond: Number((asked.length / wallS).toFixed(1)),
-    latencyMs: { p50: Number(percentile(latencies, 50).toFixed(2)), p90: Number(percentile(latencies, 90).toFixed(2)), p99: Number(percentile(latencies, 99).toFixed(2)), max: Number(Math.max(...latencies).toFixed(2)) },
+    latencyMs: latencySummary(latencies),
     lost,
     answeredTwice: asked.filter((id) => server.repliesTo(id).filter((p) => p.props.enso_part === 0).length > 1).length,
   };
 }
 
-// Researchers read an answer before asking again: 1 to 3 s (seeded, so that runs compare).
-let seed = 42;
-const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
-const people = await scenario(`${USERS} users, 1-3 s between a reply and the next question`, () => 1000 + 2000 * random());
+const people = await scenario(`${USERS} users, 1-3 s between a reply and the next question`, readingPauses());
 // Every user asks again the moment the reply lands: the most the process can take, and what
 // queueing then does to latency.
 const saturation = await scenario(`${USERS} users, no pause (saturation)`, () => 0);

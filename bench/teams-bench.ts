@@ -23,7 +23,7 @@ import { createLogger } from "../src/logger.js";
 import { startServices } from "../src/start-services.js";
 import { FakeBotConnector } from "../test/support/fake-bot-connector.js";
 import { personalMessage, teamsUser } from "../test/support/teams-activities.js";
-import { answerableQuestions, numberArg, percentile } from "./bench-util.js";
+import { answerableQuestions, latencySummary, numberArg, readingPauses } from "./bench-util.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const USERS = numberArg("--users", 50);
@@ -98,23 +98,20 @@ async function scenario(name: string, thinkMs: () => number) {
     return reply ? [reply.at - q.sentAt] : [];
   });
   const acks = asked.map((q) => q.ackMs);
-  const round2 = (n: number) => Number(n.toFixed(2));
   return {
     name,
     messages: asked.length,
-    wallS: round2(wallS),
+    wallS: Number(wallS.toFixed(2)),
     messagesPerSecond: Number((asked.length / wallS).toFixed(1)),
-    ackMs: { p50: round2(percentile(acks, 50)), p90: round2(percentile(acks, 90)), p99: round2(percentile(acks, 99)) },
-    latencyMs: { p50: round2(percentile(latencies, 50)), p90: round2(percentile(latencies, 90)), p99: round2(percentile(latencies, 99)), max: round2(Math.max(...latencies)) },
+    ackMs: latencySummary(acks),
+    latencyMs: latencySummary(latencies),
     lost,
     refused,
     answeredTwice: asked.filter((q) => replies(q.id).length > 1).length,
   };
 }
 
-let seed = 42;
-const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
-const people = await scenario(`${USERS} users, 1-3 s between a reply and the next question`, () => 1000 + 2000 * random());
+const people = await scenario(`${USERS} users, 1-3 s between a reply and the next question`, readingPauses());
 const saturation = await scenario(`${USERS} users, no pause (saturation)`, () => 0);
 const result = {
   date: new Date().toISOString(),
