@@ -61,6 +61,11 @@ export class SinkError extends Error {
 }
 
 /** HTTP statuses worth retrying: timeouts, rate limits, server errors. Any other 4xx is permanent. */
+/** A refusal retrying cannot fix: a 4xx other than timeouts, conflicts and rate limits. */
+export function isPermanentStatus(status: number | undefined): boolean {
+  return status !== undefined && status >= 400 && status < 500 && !isRetryableStatus(status);
+}
+
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 409 || status === 425 || status === 429 || status >= 500;
 }

@@ -22,7 +22,7 @@ const MAX_BODY_BYTES = 256 * 1024;
 
 /**
  * The bot's own HTTP server: `GET /healthz` and the routes channels add (Mattermost button clicks
- * and slash command, later the Teams endpoint). Each answer is JSON with exactly
+ * and slash command, Teams' /api/messages). Each answer is JSON with exactly
  * `Content-Type: application/json`; a handler that throws gets a 500 and a log line, never a crash.
  */
 export class HttpServer {

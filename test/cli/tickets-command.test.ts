@@ -1,15 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SqliteStore } from "../../src/store/sqlite-store.js";
 import { runEnso } from "../support/run-enso.js";
 import { sampleTicket } from "../support/sample-ticket.js";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const cli = join(root, "dist/src/cli.js");
 let dataDir: string;
 
 const enso = (args: string[], env: Record<string, string> = {}) => runEnso(args, { ENSO_DATA_DIR: dataDir, ...env });

@@ -1,6 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createAssistant, type Assistant } from "../../src/assistant.js";
@@ -10,6 +9,7 @@ import { TICKET_REFERENCE } from "../../src/handoff/ticket.js";
 import { createLogger } from "../../src/logger.js";
 import { startServices, type RunningServices } from "../../src/start-services.js";
 import { FakeMattermostServer, type FakeChannel, type FakePost, type FakeUser } from "../support/fake-mattermost-server.js";
+import { freePort } from "../support/free-port.js";
 import { SmtpCapture } from "../support/smtp-capture.js";
 
 const COMMAND_TOKEN = "slash-command-token-0123";
@@ -79,10 +79,7 @@ async function escalate(text = "Je voudrais parler à un humain, s'il vous plaî
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "enso-takeover-"));
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  httpPort = (probe.address() as AddressInfo).port;
-  await new Promise((resolve) => probe.close(resolve));
+  httpPort = await freePort();
   assistant = await createAssistant(loadConfig({ ENSO_DATA_DIR: dataDir }), quiet);
   server = await new FakeMattermostServer().start();
   smtp = await new SmtpCapture().start();

@@ -6,7 +6,7 @@ import type { StaffNote } from "../../../handoff/handoff-desk.js";
 import { reasonLabels, statusLabel } from "../../../handoff/render-ticket.js";
 import type { ChatNote, DeliveryContext, TicketSink } from "../../../handoff/ticket-sink.js";
 import type { Ticket } from "../../../handoff/ticket.js";
-import { SinkError } from "../../../handoff/ticket-sink.js";
+import { isPermanentStatus, SinkError } from "../../../handoff/ticket-sink.js";
 import { neutralizeMentions } from "./neutralize-mentions.js";
 import { readPostsSince } from "./read-posts-since.js";
 import { splitMessage } from "./split-message.js";
@@ -26,9 +26,7 @@ interface Wiring {
 
 /** Mattermost's errors: 4xx other than 408/429 cannot be fixed by retrying. */
 function toSinkError(what: string, error: unknown): SinkError {
-  const status = (error as { status_code?: number }).status_code;
-  const permanent = status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
-  return new SinkError(`Mattermost: could not ${what}: ${(error as Error).message}`, permanent, { cause: error });
+  return new SinkError(`Mattermost: could not ${what}: ${(error as Error).message}`, isPermanentStatus((error as { status_code?: number }).status_code), { cause: error });
 }
 
 /** A short, fixed-length id for Mattermost's pending_post_id (its dedup key), one per part. */

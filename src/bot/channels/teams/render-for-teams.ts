@@ -100,7 +100,7 @@ export function renderForTeams(outbound: OutboundMessage, options: { readonly as
   const sourceLines = sources.map((c) => `- ${c.url ? `[${c.title}](${c.url})` : c.title} — ${c.source}`);
   const body = [
     ...markdownToBlocks(answer.text),
-    ...(sourceLines.length > 0 ? [textBlock(lang === "en" ? "**Sources**" : "**Sources**", { spacing: "Medium", separator: true }), textBlock(sourceLines.join("\n"), { spacing: "Small", isSubtle: true })] : []),
+    ...(sourceLines.length > 0 ? [textBlock("**Sources**", { spacing: "Medium", separator: true }), textBlock(sourceLines.join("\n"), { spacing: "Small", isSubtle: true })] : []),
   ];
   const data = (value: FeedbackValue): FeedbackData => ({ value, lang, cited: sources.map((c) => c.id).join(","), ...(outbound.question ? { question: outbound.question.slice(0, 2000) } : {}), asker: options.asker });
   const actions = (Object.keys(feedbackLabels[lang]) as FeedbackValue[]).map((value) => submit(feedbackLabels[lang][value], FEEDBACK_VERB, { ...data(value) }, value === "human" ? "positive" : undefined));

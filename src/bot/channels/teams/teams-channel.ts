@@ -10,6 +10,7 @@ import type { ActionResult, StaffMember } from "../../../handoff/handoff-desk.js
 import type { ConversationRef } from "../../../handoff/ticket.js";
 import type { HttpServer } from "../../../http/http-server.js";
 import { withoutEmails } from "../../../handoff/outbox.js";
+import { isPermanentStatus } from "../../../handoff/ticket-sink.js";
 import type { Store } from "../../../store/store.js";
 import type { ChatChannel, OutboundMessage } from "../../chat-channel.js";
 import type { InboundMessage } from "../../inbound-message.js";
@@ -63,16 +64,10 @@ const staffData = z.object({ action: z.enum(["claim", "release", "resolve"]), ti
  * staff reply, a ticket card with a name and an address), so only the status, Teams' error code and
  * the message, without addresses, are kept.
  */
-export function errorForLog(error: unknown): { status?: number; code?: string; message: string } {
+export function connectorErrorForLog(error: unknown): { status?: number; code?: string; message: string } {
   const failure = error as { status?: number; message?: string; response?: { data?: { error?: { code?: string } } } };
   const code = failure.response?.data?.error?.code;
   return { ...(typeof failure.status === "number" ? { status: failure.status } : {}), ...(code ? { code } : {}), message: withoutEmails(String(failure.message ?? error)).slice(0, 300) };
-}
-
-/** True when retrying cannot help: a 4xx other than timeouts and rate limits (the bot was removed, a bad payload). */
-export function isPermanent(error: unknown): boolean {
-  const status = (error as { status?: number }).status;
-  return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
 /** What `adapter.process` writes its answer to: the status and body, handed back to our HTTP server. */
@@ -127,6 +122,10 @@ export class TeamsChannel implements ChatChannel {
   private stopped = false;
   private answered = 0;
   private botAccount: { id: string; name?: string } | undefined;
+  /** Question ids being answered again after a restart (pending, but not a duplicate). */
+  private readonly replaying = new Set<string>();
+  /** What was last stored per conversation: a message whose reference did not change writes nothing. */
+  private readonly storedReferences = new Map<string, string>();
 
   constructor(private readonly options: TeamsChannelOptions) {
     const { config } = options;
@@ -141,7 +140,7 @@ export class TeamsChannel implements ChatChannel {
     this.app.onActivity("conversationUpdate", async (context) => this.onConversationUpdate(context));
     this.app.onActivity("installationUpdate", async (context) => this.remember(context.activity));
     this.app.onError(async (context, error) => {
-      options.log.error({ error: errorForLog(error), activityType: context.activity?.type }, "a Teams turn failed");
+      options.log.error({ error: connectorErrorForLog(error), activityType: context.activity?.type }, "a Teams turn failed");
       // Never silence: a person who wrote gets an apology with the human route.
       if (context.activity?.type === "message") {
         await context.sendActivity(Activity.fromObject({ type: "message", text: failureText(detectLanguage(context.activity.text ?? ""), options.contact) })).catch(() => undefined);
@@ -178,7 +177,7 @@ export class TeamsChannel implements ChatChannel {
     });
     this.resendTimer = setInterval(() => void this.resend(), RESEND_EVERY_MS);
     this.resendTimer.unref();
-    void this.replayPending().catch((error: unknown) => this.options.log.error({ error: errorForLog(error) }, "the Teams questions left unanswered could not all be replayed"));
+    void this.replayPending().catch((error: unknown) => this.options.log.error({ error: connectorErrorForLog(error) }, "the Teams questions left unanswered could not all be replayed"));
   }
 
   async stop(): Promise<void> {
@@ -208,8 +207,18 @@ export class TeamsChannel implements ChatChannel {
     const place = placeOf(activity);
     const reference = activity.getConversationReference();
     const { activityId: _activityId, ...kept } = reference;
-    this.options.store.saveReference("teams", place.conversationId, JSON.stringify({ ...kept, conversation: { ...kept.conversation, id: place.conversationId } }));
-    this.options.store.saveReference("teams", "serviceUrl", activity.serviceUrl);
+    this.saveOnChange(place.conversationId, JSON.stringify({ ...kept, conversation: { ...kept.conversation, id: place.conversationId } }));
+    // The latest service URL, for conversations the bot has no reference of yet (a staff channel before its first message).
+    this.saveOnChange("serviceUrl", activity.serviceUrl);
+  }
+
+  /** Stores a reference when it differs from the one stored last (every message passes here: no write for nothing). */
+  private saveOnChange(key: string, value: string): void {
+    if (this.storedReferences.get(key) === value) return;
+    this.options.store.saveReference("teams", key, value);
+    this.storedReferences.delete(key);
+    this.storedReferences.set(key, value);
+    if (this.storedReferences.size > 5_000) this.storedReferences.delete(this.storedReferences.keys().next().value as string);
   }
 
   /** The app added: the reference is kept, and in a one-to-one chat the person is greeted and told what to ask. */
@@ -247,15 +256,12 @@ export class TeamsChannel implements ChatChannel {
     await this.answer(context, verdict.answer);
   }
 
-  /** Question ids being answered again after a restart (pending, but not a duplicate). */
-  private readonly replaying = new Set<string>();
-
   private async answer(context: TurnContext, message: InboundMessage): Promise<void> {
     const { store, log } = this.options;
     const activity = context.activity;
     const personal = placeOf(activity).kind === "personal";
     // Typing shows at once (an extractive answer takes milliseconds), and again every few seconds.
-    await context.sendActivity(Activity.fromObject({ type: "typing" })).catch((error: unknown) => log.warn({ error: errorForLog(error) }, "the typing indicator could not be sent"));
+    await context.sendActivity(Activity.fromObject({ type: "typing" })).catch((error: unknown) => log.warn({ error: connectorErrorForLog(error) }, "the typing indicator could not be sent"));
     this.app.startTypingTimer(context);
     // One-to-one chats show a model's answer as it is written (Teams streams nowhere else).
     let shown = "";
@@ -280,7 +286,7 @@ export class TeamsChannel implements ChatChannel {
         outbound.dropped?.();
       }
       // A stream shown already is closed, never left half-written.
-      if (streaming) await this.closeStream(context, { text: message.text ? "…" : "" });
+      if (streaming) await this.closeStream(context, { text: "…" });
       store.markHandled("teams", activity.id ?? "");
       return;
     }
@@ -293,7 +299,7 @@ export class TeamsChannel implements ChatChannel {
       if (!sentId) sentId = (await context.sendActivity(outgoing))?.id;
     } catch (error) {
       // Kept and tried again: the connector may be down for a while.
-      log.error({ error: errorForLog(error), activityId: activity.id }, "could not reply in Teams; the reply is tried again every 30 s");
+      log.error({ error: connectorErrorForLog(error), activityId: activity.id }, "could not reply in Teams; the reply is tried again every 30 s");
       this.unsent.set(activity.id ?? "", { conversationId: activity.conversation?.id ?? "", serviceUrl: activity.serviceUrl ?? "", activity: outgoing });
       return;
     }
@@ -321,7 +327,7 @@ export class TeamsChannel implements ChatChannel {
     });
     const final = toActivity(reply);
     if ("card" in reply) stream.setAttachments(final.attachments ?? []);
-    stream.setFinalMessage(Activity.fromObject({ type: "message", ...("text" in reply ? { text: reply.text || "…" } : {}) }));
+    stream.setFinalMessage(Activity.fromObject({ type: "message", ...("text" in reply ? { text: reply.text } : {}) }));
     const result = await stream.endStream();
     if (result !== StreamingResponseResult.Success || finalFailed) {
       this.options.log.warn({ activityId: context.activity.id, result, finalFailed }, "the Teams stream did not end well; the answer is sent as a plain message");
@@ -357,9 +363,9 @@ export class TeamsChannel implements ChatChannel {
       await context.sendActivity(choice.lang === "en" ? "Only the person who asked this question can hand it to the ENSO team." : "Seule la personne qui a posé cette question peut la confier à l'équipe ENSO.");
       return;
     }
+    const saved = store.card("teams", cardId);
     let told: string | undefined;
     if (choice.value === "human" && handoff) {
-      const saved = store.card("teams", cardId);
       told = await handoff
         .escalate(
           {
@@ -379,17 +385,16 @@ export class TeamsChannel implements ChatChannel {
           saved ? (JSON.parse(saved) as { fallbackText?: string }).fallbackText ?? "" : "",
         )
         .catch((error: unknown) => {
-          log.error({ error: errorForLog(error) }, "a ticket could not be opened from the Teams button");
+          log.error({ error: connectorErrorForLog(error) }, "a ticket could not be opened from the Teams button");
           return undefined;
         });
     }
     const asked = choice.question ?? (choice.ticket ? `ticket ${choice.ticket}` : undefined);
     store.recordFeedback({ platform: "teams", messageId: cardId, userId, value: choice.value, ...(asked ? { question: asked } : {}), citedIds: choice.cited.split(",").filter(Boolean), at: new Date() });
     log.info({ messageId: cardId, feedback: choice.value }, "feedback recorded");
-    const saved = store.card("teams", cardId);
     if (saved) {
       const updated = withFeedbackReceived(JSON.parse(saved) as AdaptiveCard, choice.lang, choice.value);
-      await context.updateActivity(Activity.fromObject({ type: "message", id: cardId, attachments: [CardFactory.adaptiveCard(updated)] })).catch((error: unknown) => log.warn({ error: errorForLog(error) }, "the answer card could not be redrawn after the click"));
+      await context.updateActivity(Activity.fromObject({ type: "message", id: cardId, attachments: [CardFactory.adaptiveCard(updated)] })).catch((error: unknown) => log.warn({ error: connectorErrorForLog(error) }, "the answer card could not be redrawn after the click"));
       store.rememberCard("teams", cardId, JSON.stringify(updated));
     }
     const reply = told ?? (choice.value === "human" ? humanRouteText(choice.lang, this.options.contact) : saved ? undefined : feedbackReceivedText(choice.lang, choice.value));
@@ -432,7 +437,7 @@ export class TeamsChannel implements ChatChannel {
       if (refusal) await context.sendActivity(Activity.fromObject({ type: "message", text: refusal }));
       store.markHandled("teams", id);
     } catch (error) {
-      log.error({ error: errorForLog(error), activityId: id }, "a staff reply in Teams could not be handled");
+      log.error({ error: connectorErrorForLog(error), activityId: id }, "a staff reply in Teams could not be handled");
       await context.sendActivity(Activity.fromObject({ type: "message", text: "⚠️ Ce message n'a pas pu être transmis ; réessayez dans un instant." })).catch(() => undefined);
     }
   }
@@ -452,7 +457,7 @@ export class TeamsChannel implements ChatChannel {
         activity = Activity.fromJson(pending.payload);
       } catch (error) {
         // Unreadable (a truncated write, an SDK that reads activities more strictly): dropped, not retried at every start.
-        log.error({ activityId: pending.messageId, error: errorForLog(error) }, "a stored Teams question could not be read and is dropped");
+        log.error({ activityId: pending.messageId, error: connectorErrorForLog(error) }, "a stored Teams question could not be read and is dropped");
         store.markHandled("teams", pending.messageId);
         continue;
       }
@@ -464,7 +469,7 @@ export class TeamsChannel implements ChatChannel {
             Object.assign(context.activity, activity);
             await this.onMessageActivity(context);
           })
-          .catch((error: unknown) => log.error({ error: errorForLog(error), activityId: pending.messageId }, "a Teams question could not be answered after the restart"))
+          .catch((error: unknown) => log.error({ error: connectorErrorForLog(error), activityId: pending.messageId }, "a Teams question could not be answered after the restart"))
           .finally(() => this.replaying.delete(pending.messageId)),
       );
     }
@@ -482,12 +487,12 @@ export class TeamsChannel implements ChatChannel {
         this.options.store.markHandled("teams", questionId);
         this.answered++;
       } catch (error) {
-        if (isPermanent(error)) {
+        if (isPermanentStatus((error as { status?: number }).status)) {
           // The conversation is gone (the app removed, the chat deleted): nobody can read the reply.
-          this.options.log.error({ error: errorForLog(error), activityId: questionId }, "a Teams reply was refused for good and is dropped");
+          this.options.log.error({ error: connectorErrorForLog(error), activityId: questionId }, "a Teams reply was refused for good and is dropped");
           this.unsent.delete(questionId);
           this.options.store.markHandled("teams", questionId);
-        } else this.options.log.warn({ error: errorForLog(error), activityId: questionId }, "a Teams reply could not be sent again; next try in 30 s");
+        } else this.options.log.warn({ error: connectorErrorForLog(error), activityId: questionId }, "a Teams reply could not be sent again; next try in 30 s");
       }
     }
   }

@@ -1,15 +1,13 @@
 import type { StaffNote } from "../../../handoff/handoff-desk.js";
-import { SinkError, type ChatNote, type DeliveryContext, type TicketSink } from "../../../handoff/ticket-sink.js";
+import { isPermanentStatus, SinkError, type ChatNote, type DeliveryContext, type TicketSink } from "../../../handoff/ticket-sink.js";
 import type { Ticket } from "../../../handoff/ticket.js";
 import type { TicketStore } from "../../../store/ticket-store.js";
 import { renderChatNote, renderTeamsTicketCard } from "./render-for-teams.js";
 import type { TeamsChannel } from "./teams-channel.js";
 
-/** The connector's errors: 4xx other than 408/429 cannot be fixed by retrying (a channel the bot left). */
+/** The connector's errors (the SDK's HttpError has the status): a 4xx such as a channel the bot left is not retried. */
 function toSinkError(what: string, error: unknown): SinkError {
-  const status = (error as { status?: number; statusCode?: number; response?: { status?: number } }).response?.status ?? (error as { status?: number }).status ?? (error as { statusCode?: number }).statusCode;
-  const permanent = status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
-  return new SinkError(`Teams: could not ${what}: ${(error as Error).message}`, permanent, { cause: error });
+  return new SinkError(`Teams: could not ${what}: ${(error as Error).message}`, isPermanentStatus((error as { status?: number }).status), { cause: error });
 }
 
 /**

@@ -10,7 +10,7 @@ export interface TeamsPlace {
   readonly kind: "personal" | "groupChat" | "channel";
 }
 
-export type TeamsVerdict = { readonly answer: InboundMessage } | { readonly ignore: "own" | "bot" | "not_addressed" | "empty" | "not_a_message" };
+export type TeamsVerdict = { readonly answer: InboundMessage } | { readonly ignore: "own" | "bot" | "not_addressed" | "stale_button" | "not_a_message" };
 
 /** A channel conversation id carries its thread: "19:...@thread.tacv2;messageid=1700000000000". */
 export function placeOf(activity: Pick<Activity, "conversation" | "id">): TeamsPlace {
@@ -80,7 +80,7 @@ export function toInboundMessage(activity: Activity, heldThread?: (place: TeamsP
   const isDirect = place.kind === "personal";
   if (!isDirect && !mentioned && !heldThread?.(place, userId)) return { ignore: "not_addressed" };
   const text = plainText(activity);
-  if (!text && (activity.attachments ?? []).length === 0 && activity.value !== undefined) return { ignore: "empty" };
+  if (!text && (activity.attachments ?? []).length === 0 && activity.value !== undefined) return { ignore: "stale_button" };
   return {
     answer: {
       platform: "teams",

@@ -1,7 +1,6 @@
 import { createSign, generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { request as httpRequest } from "node:http";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -14,6 +13,7 @@ import { SqliteStore } from "../../../../src/store/sqlite-store.js";
 import { startServices, type RunningServices } from "../../../../src/start-services.js";
 import { EmailSink } from "../../../../src/handoff/sinks/email-sink.js";
 import { activityText, cardButtons, FakeBotConnector, type SentActivity } from "../../../support/fake-bot-connector.js";
+import { freePort } from "../../../support/free-port.js";
 import { SmtpCapture } from "../../../support/smtp-capture.js";
 import { buttonClick, channelMessage, personalMessage, teamsUser, type TeamsUser } from "../../../support/teams-activities.js";
 
@@ -102,10 +102,7 @@ async function escalate(user: TeamsUser, serviceUrl = connector.url): Promise<{ 
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "enso-teams-"));
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  port = (probe.address() as AddressInfo).port;
-  await new Promise((resolve) => probe.close(resolve));
+  port = await freePort();
   assistant = await createAssistant(loadConfig({ ENSO_DATA_DIR: dataDir }), quiet);
   connector = await new FakeBotConnector().start();
   smtp = await new SmtpCapture().start();
