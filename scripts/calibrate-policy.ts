@@ -6,7 +6,7 @@
  */
 import { resolve } from "node:path";
 import { createAssistant } from "../src/assistant.js";
-import { confidenceOf, gatherEvidence, policyWeights, type Evidence } from "../src/answer/decision-policy.js";
+import { confidenceOf, ensoPassages, gatherEvidence, policyWeights, type Evidence } from "../src/answer/decision-policy.js";
 import { loadConfig } from "../src/config.js";
 import { readEvalCases } from "../src/evaluation/eval-case.js";
 import { containsPhrase } from "../src/evaluation/normalize-for-match.js";
@@ -21,9 +21,12 @@ const samples: { x: number[]; y: number; id: string }[] = [];
 for (const c of readEvalCases(file)) {
   const result = await assistant.ask(c.q);
   if (!result.search || result.reason === "user_request" || result.reason === "injection" || c.expect === "any") continue;
-  const evidence = gatherEvidence(result.search);
+  // A question a topic of another service took is escalated whatever the weights say.
+  if (result.search.hits[0]?.chunk.outside) continue;
+  const search = ensoPassages(result.search);
+  const evidence = gatherEvidence(search);
   if (!evidence) continue;
-  const best = result.search.hits[0];
+  const best = search.hits[0];
   const right = c.expect === "answered" && best !== undefined && c.any.some((phrase) => containsPhrase(best.chunk.text, phrase));
   samples.push({ x: features.map((f) => evidence[f]), y: right ? 1 : 0, id: c.id });
 }

@@ -31,6 +31,8 @@ export interface Answer {
   /** Calibrated confidence in [0, 1] that the cited passage answers the question. */
   readonly confidence: number;
   readonly citations: readonly Citation[];
+  /** Out of scope: the topic of another service the question seems to belong to (that entry's title). */
+  readonly elsewhere?: string;
 }
 
 export interface Turn {

@@ -21,8 +21,11 @@ export interface Evidence {
 
 /**
  * Logistic weights over the evidence, fitted on the project's own question set by
- * scripts/calibrate-policy.ts on 2026-11-23 (97 questions, corpus of 54 entries). Refit after a
- * large corpus or retrieval change; the default threshold (ENSO_ANSWER_THRESHOLD) goes with them.
+ * scripts/calibrate-policy.ts on 2026-11-23 (97 questions, corpus of 54 entries). Rechecked the same
+ * day after the topics of other services and the agreement-first ranking came in: a refit (80
+ * questions, those topics' catches left out) did no better on any question set at any threshold, so
+ * these stand. Refit after a large corpus or retrieval change; the default threshold
+ * (ENSO_ANSWER_THRESHOLD) goes with them.
  */
 export const policyWeights = {
   bias: -6.8,
@@ -47,6 +50,29 @@ export interface PolicyDecision {
   readonly passages: readonly Hit[];
   /** True when the question's words are mostly unknown to the corpus: a question for another service. */
   readonly outOfScope: boolean;
+  /** The topic of another service the question is closest to, when it is (an entry with `scope: outside`). */
+  readonly elsewhere?: Hit;
+}
+
+/** How far down the hits a topic of another service is looked for. */
+const ELSEWHERE_DEPTH = 5;
+/** How much more of the question (weighted share) it must hold than ENSO's best passage to win from below. */
+const ELSEWHERE_LEAD = 0.1;
+
+/**
+ * The topic of another service the question belongs to: the first hit when it is one, or one of the
+ * next that holds clearly more of the question's words than ENSO's best passage (a question whose
+ * distinctive word, "imprimante", only another service's topic has).
+ */
+function topicElsewhere(all: SearchResult, bestEnso: Hit | undefined): Hit | undefined {
+  if (all.hits[0]?.chunk.outside === true) return all.hits[0];
+  const floor = (bestEnso?.scores.coverage ?? 0) + ELSEWHERE_LEAD;
+  return all.hits.slice(0, ELSEWHERE_DEPTH).find((hit) => hit.chunk.outside === true && hit.scores.coverage >= floor);
+}
+
+/** The search without the topics of other services (`scope: outside`), which are never quoted. */
+export function ensoPassages(search: SearchResult): SearchResult {
+  return search.hits.some((hit) => hit.chunk.outside === true) ? { ...search, hits: search.hits.filter((hit) => hit.chunk.outside !== true) } : search;
 }
 
 /** Reads the evidence of a search: the retrievers' own scores, never the fused rank score. */
@@ -84,12 +110,17 @@ export function confidenceOf(evidence: Evidence, weights = policyWeights): numbe
  * Answers when the calibrated confidence reaches `threshold`; otherwise escalates. A question
  * whose words the corpus mostly does not know is out of scope rather than merely uncertain.
  */
-export function decide(search: SearchResult, threshold: number): PolicyDecision {
+export function decide(all: SearchResult, threshold: number): PolicyDecision {
+  // Topics of other services compete in the search but are never quoted: when one comes first,
+  // the question is theirs; otherwise the policy reads ENSO's passages alone.
+  const search = ensoPassages(all);
+  const elsewhere = topicElsewhere(all, search.hits[0]);
   const evidence = gatherEvidence(search);
   if (!evidence) {
-    return { answered: false, confidence: 0, evidence: { coverage: 0, questionCoverage: 0, similarity: 0, lexical: 0, known: 0, margin: 0, agreement: 0 }, passages: [], outOfScope: true };
+    return { answered: false, confidence: 0, evidence: { coverage: 0, questionCoverage: 0, similarity: 0, lexical: 0, known: 0, margin: 0, agreement: 0 }, passages: [], outOfScope: true, ...(elsewhere ? { elsewhere } : {}) };
   }
   const confidence = confidenceOf(evidence);
+  if (elsewhere) return { answered: false, confidence, evidence, passages: [], outOfScope: true, elsewhere };
   const answered = confidence >= threshold;
   const best = search.hits[0] as Hit;
   const other = search.hits.slice(1, 4).find((hit) => hit.chunk.entryId !== best.chunk.entryId);

@@ -24,7 +24,8 @@ export class ExtractiveAnswerer implements Answerer {
     const policy = decide(search, this.options.threshold);
     if (!policy.answered) {
       const reason = policy.outOfScope ? "out_of_scope" : "low_confidence";
-      return { decision: "escalated", reason, language, confidence: policy.confidence, citations: [], text: escalationText(language, reason, this.options.contact) };
+      const elsewhere = policy.elsewhere?.chunk.title;
+      return { decision: "escalated", reason, language, confidence: policy.confidence, citations: [], text: escalationText(language, reason, this.options.contact, elsewhere), ...(elsewhere ? { elsewhere } : {}) };
     }
     const citations = policy.passages.map((hit) => citationOf(hit.chunk));
     return { decision: "answered", reason: "confident", language, confidence: policy.confidence, citations, text: formatAnswer(language, citations) };

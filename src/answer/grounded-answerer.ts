@@ -7,7 +7,7 @@ import type { Hit, SearchResult } from "../retrieval/retriever.js";
 import type { Answer, Answerer, Turn } from "./answer.js";
 import { CircuitBreaker } from "../circuit-breaker.js";
 import type { Contact } from "./contact.js";
-import { decide } from "./decision-policy.js";
+import { decide, ensoPassages } from "./decision-policy.js";
 import { citationOf } from "./extractive-answerer.js";
 import { escalationText } from "./messages.js";
 
@@ -90,7 +90,7 @@ export function userPrompt(question: string, sources: readonly Hit[]): string {
 function sourcesOf(search: SearchResult): Hit[] {
   const seen = new Set<string>();
   const sources: Hit[] = [];
-  for (const hit of search.hits) {
+  for (const hit of ensoPassages(search).hits) {
     if (seen.has(hit.chunk.entryId)) continue;
     seen.add(hit.chunk.entryId);
     sources.push(hit);
@@ -203,7 +203,8 @@ export class GroundedAnswerer implements Answerer {
     const { log, contact } = this.options;
     const language = search.language;
     const policy = decide(search, this.options.threshold);
-    const escalate = (reason: "out_of_scope" | "low_confidence", confidence: number): Answer => ({ decision: "escalated", reason, language, confidence, citations: [], text: escalationText(language, reason, contact) });
+    const elsewhere = policy.elsewhere?.chunk.title;
+    const escalate = (reason: "out_of_scope" | "low_confidence", confidence: number): Answer => ({ decision: "escalated", reason, language, confidence, citations: [], text: escalationText(language, reason, contact, reason === "out_of_scope" ? elsewhere : undefined), ...(reason === "out_of_scope" && elsewhere ? { elsewhere } : {}) });
     // Retrieval found nothing close enough: no model can answer from it.
     if (policy.outOfScope) return escalate("out_of_scope", policy.confidence);
     if (policy.confidence < this.options.minConfidence) return escalate("low_confidence", policy.confidence);

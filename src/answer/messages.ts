@@ -23,18 +23,26 @@ const escalations: Record<Language, Record<Escalation, string>> = {
   },
 };
 
-/** Why the assistant does not answer, alone (a ticket message follows it). */
-export function escalationLead(language: Language, reason: Escalation): string {
+/**
+ * Why the assistant does not answer, alone (a ticket message follows it). `elsewhere`: the topic of
+ * another service an out-of-scope question seems to belong to.
+ */
+export function escalationLead(language: Language, reason: Escalation, elsewhere?: string): string {
+  if (reason === "out_of_scope" && elsewhere) {
+    return language === "fr"
+      ? `Cette question semble relever d'un autre service de l'université (${elsewhere}) plutôt que d'ENSO, le service d'accompagnement des projets de recherche : je n'ai pas de réponse dans sa documentation.`
+      : `This question seems to be for another service of the university (${elsewhere}) rather than ENSO, the research-support service: its documentation has no answer to it.`;
+  }
   return escalations[language][reason];
 }
 
 /** The text of an escalation: why, and what happens next, with the human contact route. */
-export function escalationText(language: Language, reason: Escalation, contact: Contact): string {
+export function escalationText(language: Language, reason: Escalation, contact: Contact, elsewhere?: string): string {
   const next =
     language === "fr"
       ? `Pour obtenir la réponse d'une personne de l'équipe, écrivez à ${contact.email} (de préférence depuis votre adresse professionnelle) ou déposez une demande sur ${contact.requestFormUrl}. La réponse vous parviendra par courriel.`
       : `To get an answer from a person on the team, write to ${contact.email} (preferably from your work address) or submit a request at ${contact.requestFormUrl}. The answer will reach you by email.`;
-  return `${escalations[language][reason]}\n\n${next}`;
+  return `${escalationLead(language, reason, elsewhere)}\n\n${next}`;
 }
 
 /** The reply to a message that cannot be read as a question. */

@@ -145,7 +145,7 @@ export class ConversationEngine {
     }
     try {
       const { ticket, inChat, existing } = desk.escalate({ message, ...(email ? { email } : {}), ...(fullName ? { fullName } : {}), answer, reason, history, ...(message.ephemeral ? { chat: false } : {}) });
-      const text = existing ? alreadyWithStaffText(answer.language, ticket.ref) : `${escalationLead(answer.language, reason)}\n\n${ticketOpenedText(answer.language, { ref: ticket.ref, inChat, waitMinutes: Math.round(desk.claimTimeoutMs / 60000), ...(email ? { email } : {}), contact: this.options.contact, delivered: desk.delivers })}`;
+      const text = existing ? alreadyWithStaffText(answer.language, ticket.ref) : `${escalationLead(answer.language, reason, answer.elsewhere)}\n\n${ticketOpenedText(answer.language, { ref: ticket.ref, inChat, waitMinutes: Math.round(desk.claimTimeoutMs / 60000), ...(email ? { email } : {}), contact: this.options.contact, delivered: desk.delivers })}`;
       const conversationRef = HandoffDesk.conversationOf(message);
       return {
         kind: "answer",

@@ -21,6 +21,11 @@ export const frontMatterSchema = z
       .strict()
       .default({ fr: [], en: [] }),
     reviewed: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "write the date of the last review as YYYY-MM-DD"),
+    /**
+     * `outside`: a topic another service of the university handles. Such an entry is never quoted:
+     * a question closest to it is escalated as out of scope, naming the entry's title.
+     */
+    scope: z.enum(["enso", "outside"], { message: "write enso (the default) or outside (a topic of another service, never quoted)" }).default("enso"),
   })
   .strict();
 
@@ -45,4 +50,6 @@ export interface Chunk {
   readonly questions: readonly string[];
   readonly questionsByLanguage: { readonly fr: readonly string[]; readonly en: readonly string[] };
   readonly text: string;
+  /** True for a topic of another service (front matter `scope: outside`): found, never quoted. */
+  readonly outside?: boolean;
 }

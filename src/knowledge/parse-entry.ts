@@ -91,6 +91,6 @@ function locateKey(doc: ReturnType<typeof parseDocument>, path: (string | number
 function fixFor(code: string, path: (string | number)[]): string {
   const field = path.join(".");
   if (code === "invalid_type" && path.length > 0) return `add the field ${field} (see corpus/README.md for an example entry)`;
-  if (code === "unrecognized_keys") return "remove the unknown field or correct its spelling (fields: id, title, lang, source, tags, questions, reviewed)";
+  if (code === "unrecognized_keys") return "remove the unknown field or correct its spelling (fields: id, title, lang, source, tags, questions, reviewed, scope)";
   return `correct ${field || "the front matter"} as the message says`;
 }

@@ -34,5 +34,6 @@ export function splitChunks(entry: Entry): Chunk[] {
     questions,
     questionsByLanguage: entry.questions,
     text,
+    ...(entry.scope === "outside" ? { outside: true } : {}),
   }));
 }

@@ -30,7 +30,9 @@ export class HybridRetriever implements Retriever {
     const language = detectLanguage(question);
     const lexicon = this.index.lexical;
     const readings = query.terms.map((term) => [...term.stems, ...term.expansions]);
-    const terms = query.terms.map((term, i) => ({ text: term.text, weight: lexicon.weight(readings[i] ?? []), known: (readings[i] ?? []).some((stem) => lexicon.frequency(stem) > 0) }));
+    // Known: in a passage ENSO answers from; a word only the topics of other services hold is not.
+    const inEnsoPassage = (stem: string) => Array.prototype.some.call(lexicon.passagesWith(stem), (key: number) => this.index.chunks[key]?.outside !== true);
+    const terms = query.terms.map((term, i) => ({ text: term.text, weight: lexicon.weight(readings[i] ?? []), known: (readings[i] ?? []).some(inEnsoPassage) }));
     if (terms.length === 0) return { language, terms, hits: [] };
 
     const depth = Math.max(k * 3, 20);

@@ -109,6 +109,11 @@ export class LexicalIndex {
     return this.lengths.length;
   }
 
+  /** The keys of the passages that contain the stem, in increasing order. */
+  passagesWith(stem: string): ArrayLike<number> {
+    return this.postings.get(stem)?.keys ?? [];
+  }
+
   /** How many passages contain the stem (0 when none does). */
   frequency(stem: string): number {
     return this.postings.get(stem)?.keys.length ?? 0;

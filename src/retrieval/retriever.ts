@@ -33,7 +33,7 @@ export interface QueryWord {
 
 export interface SearchResult {
   readonly language: Language;
-  /** The question's meaningful words with their weight (rarity in the corpus); `known` is false when no passage contains them. */
+  /** The question's meaningful words with their weight (rarity in the corpus); `known` is false when no passage ENSO answers from contains them. */
   readonly terms: readonly QueryWord[];
   readonly hits: readonly Hit[];
 }

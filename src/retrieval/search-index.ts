@@ -8,7 +8,7 @@ import { LexicalIndex } from "./lexical-index.js";
 import { VectorIndex, VectorIndexBuilder, type VectorIndexSettings } from "./vector-index.js";
 
 /** Bumped when the files below change shape. */
-export const INDEX_FORMAT = 1;
+export const INDEX_FORMAT = 2;
 
 export const manifestSchema = z.object({
   format: z.number(),

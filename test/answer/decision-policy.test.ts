@@ -3,11 +3,14 @@ import { confidenceOf, decide } from "../../src/answer/decision-policy.js";
 import type { Chunk } from "../../src/knowledge/entry.js";
 import type { Hit, SearchResult } from "../../src/retrieval/retriever.js";
 
-const chunk = (entryId: string): Chunk => ({ id: `${entryId}#1`, entryId, title: entryId, lang: "fr", document: "FAQ ENSO", tags: ["t"], questions: [], questionsByLanguage: { fr: [], en: [] }, text: `text of ${entryId}` });
+const chunk = (entryId: string): Chunk => ({ id: `${entryId}#1`, entryId, title: entryId, lang: "fr", document: "FAQ ENSO", tags: ["t"], questions: [], questionsByLanguage: { fr: [], en: [] }, text: `text of ${entryId}`, ...(entryId.startsWith("hp-") ? { outside: true } : {}) });
 
 function hit(entryId: string, scores: Partial<Hit["scores"]>, matchedTerms: string[], ranks = { bm25Rank: 1, vectorRank: 1 }): Hit {
   return { chunk: chunk(entryId), matchedTerms, fused: 0.03, scores: { bm25: 10, vector: 0.5, coverage: 0, questionCoverage: 0, ...ranks, ...scores } };
 }
+
+/** A search where ENSO's entry alone would be answered with confidence. */
+const confident = (entryId = "faq-doctorants") => hit(entryId, { coverage: 1, questionCoverage: 1, vector: 0.7, bm25: 40 }, ["doctorant", "thèse", "enso"]);
 
 const terms = [
   { text: "doctorant", weight: 3, known: true },
@@ -36,6 +39,36 @@ describe("the decision policy", () => {
       language: "fr",
       terms,
       hits: [hit("faq-doctorants", { coverage: 0.55, vector: 0.7, bm25: 30 }, ["doctorant", "enso"]), hit("faq-theses", { coverage: 0.5, vector: 0.5, bm25: 20 }, ["thèse"], { bm25Rank: 2, vectorRank: 2 })],
+    };
+    expect(decide(search, 0.1).passages.map((p) => p.chunk.entryId)).toEqual(["faq-doctorants", "faq-theses"]);
+  });
+
+  it("escalates as out of scope, naming the topic, when a topic of another service comes first", () => {
+    const search: SearchResult = { language: "fr", terms, hits: [hit("hp-ecoles-doctorales", { coverage: 1, vector: 0.8 }, ["doctorant", "thèse"]), confident()] };
+    const decision = decide(search, 0.1);
+    expect(decision.answered).toBe(false);
+    expect(decision.outOfScope).toBe(true);
+    expect(decision.elsewhere?.chunk.entryId).toBe("hp-ecoles-doctorales");
+    expect(decision.passages).toEqual([]);
+  });
+
+  it("lets a topic of another service from below win only when it holds clearly more of the question", () => {
+    const below = (coverage: number): SearchResult => ({
+      language: "fr",
+      terms,
+      hits: [hit("faq-doctorants", { coverage: 0.5, questionCoverage: 0.5, vector: 0.7, bm25: 40 }, ["doctorant"]), hit("hp-rh", { coverage, vector: 0.3 }, ["doctorant", "thèse"], { bm25Rank: 2, vectorRank: 2 })],
+    });
+    expect(decide(below(0.65), 0.1).elsewhere?.chunk.entryId).toBe("hp-rh");
+    const close = decide(below(0.55), 0.1);
+    expect(close.elsewhere).toBeUndefined();
+    expect(close.answered).toBe(true);
+  });
+
+  it("never quotes a topic of another service, even as the second passage", () => {
+    const search: SearchResult = {
+      language: "fr",
+      terms,
+      hits: [hit("faq-doctorants", { coverage: 0.55, vector: 0.7, bm25: 30 }, ["doctorant", "enso"]), hit("hp-scolarite", { coverage: 0.5, vector: 0.69, bm25: 29 }, ["thèse"], { bm25Rank: 2, vectorRank: 2 }), hit("faq-theses", { coverage: 0.5, vector: 0.5, bm25: 20 }, ["thèse"], { bm25Rank: 3, vectorRank: 3 })],
     };
     expect(decide(search, 0.1).passages.map((p) => p.chunk.entryId)).toEqual(["faq-doctorants", "faq-theses"]);
   });

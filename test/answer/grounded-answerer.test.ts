@@ -79,6 +79,14 @@ describe("grounded answers from an OpenAI-compatible server (vLLM, llama.cpp, Al
     expect(server.chatRequests).toHaveLength(0);
   });
 
+  it("does not ask the model about a question for another service, and says which service", async () => {
+    const assistant = await openai();
+    const answer = await assistant.ask("Qui gère le renouvellement de mon contrat d'ATER ?");
+    expect(answer).toMatchObject({ decision: "escalated", reason: "out_of_scope", citations: [] });
+    expect(answer.text).toMatch(/\(ressources humaines/);
+    expect(server.chatRequests).toHaveLength(0);
+  });
+
   it("retries a 500 and answers; after repeated 429s it gives the offline extractive answer, with a log line", async () => {
     const assistant = await openai();
     server.next({ status: 500 }, { text: "Toute personne de l'université peut écrire à ENSO [1]." });

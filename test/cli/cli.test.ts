@@ -98,6 +98,16 @@ describe("enso ask", () => {
     expect(answer.answer).toContain("enso@univ-paris1.fr");
     expect(answer.citations).toEqual([]);
   });
+
+  it("escalates a question for another service, names that service, and quotes none of its topics", async () => {
+    const run = await enso(["ask", "--json", "Le Wi-Fi de mon bureau coupe sans arrêt depuis ce matin, que faire ?"], { ENSO_DATA_DIR: dataDir });
+    expect(run.code).toBe(0);
+    const answer = JSON.parse(run.stdout) as { decision: string; answer: string; citations: unknown[] };
+    expect(answer.decision).toBe("escalated");
+    expect(answer.answer).toMatch(/autre service de l'université \(support informatique/);
+    expect(answer.answer).toContain("enso@univ-paris1.fr");
+    expect(answer.citations).toEqual([]);
+  });
 });
 
 describe("enso eval", () => {

@@ -69,6 +69,20 @@ describe("parseEntry", () => {
     expect(result.entry.questions).toEqual({ fr: ["Comment joindre l'équipe ?"], en: ["How do I reach the team?"] });
   });
 
+  it("reads an entry as ENSO's by default, and a topic of another service with scope: outside", () => {
+    const own = parseEntry(text(LINES), FILE);
+    expect(own.ok && own.entry.scope).toBe("enso");
+    const outside = parseEntry(withLine(14, "reviewed: 2026-01-15", "scope: outside"), FILE);
+    expect(outside.ok && outside.entry.scope).toBe("outside");
+  });
+
+  it("points at a misspelt scope and says which values it takes", () => {
+    const problem = onlyProblem(withLine(14, "reviewed: 2026-01-15", "scope: outsde"));
+    expect(problem.line).toBe(15);
+    expect(problem.message).toMatch(/^scope\b/);
+    expect(`${problem.message} ${problem.fix}`).toMatch(/enso .*outside/);
+  });
+
   it("reads a file saved with Windows line endings and a byte-order mark", () => {
     const result = parseEntry(`\ufeff${text(LINES).replace(/\n/g, "\r\n")}`, FILE);
     expect(result.ok && result.entry.body).toBe("Écrivez à l'équipe ENSO.\n\nElle répond sous une semaine.");

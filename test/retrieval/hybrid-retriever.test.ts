@@ -55,6 +55,12 @@ describe("hybrid retrieval over the bundled corpus", () => {
     expect(result.terms.filter((term) => !term.known).map((term) => term.text)).toContain("tolbiac");
   });
 
+  it("counts as unknown a word that only the topics of other services hold", async () => {
+    const result = await retriever.search("Comment installer une imprimante réseau ?", 5);
+    expect(result.terms.find((term) => term.text === "imprimante")?.known).toBe(false);
+    expect(result.hits.some((hit) => hit.chunk.entryId === "hp-support-informatique" && hit.chunk.outside === true)).toBe(true);
+  });
+
   it("returns no hit for a question made only of function words", async () => {
     expect((await retriever.search("est-ce que c'est ?", 5)).hits).toEqual([]);
   });

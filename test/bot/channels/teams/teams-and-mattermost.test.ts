@@ -101,6 +101,17 @@ describe("the same assistant in Teams and in Mattermost", () => {
     expect(words(teamsText).slice(0, words(inMattermost).length)).toBe(words(inMattermost));
     expect(words(inMattermost).length).toBeGreaterThan(40);
   });
+
+  it("tells a researcher whose question belongs to another service which one, and opens a ticket all the same", async () => {
+    const { mm, bot } = setup as Setup;
+    const alice = mm.addUser(`alice${Math.random().toString(36).slice(2, 8)}`);
+    const dm = mm.addChannel("D", `${bot.id}__${alice.id}`, [bot, alice]) as FakeChannel;
+    const asked = mm.userPosts(alice, dm, "Mon badge ne m'ouvre plus la porte du bâtiment depuis hier, qui peut le réactiver ?");
+    await mm.waitFor(() => mm.repliesTo(asked.id).length > 0);
+    const reply = words(mm.repliesTo(asked.id).map((p) => p.message).join("\n"));
+    expect(reply).toMatch(/^Cette question semble relever d'un autre service de l'université \(vie de campus/);
+    expect(reply).toContain("REF");
+  });
 });
 
 describe("staff in Mattermost and in Teams, one desk", () => {
