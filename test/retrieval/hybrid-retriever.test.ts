@@ -61,6 +61,17 @@ describe("hybrid retrieval over the bundled corpus", () => {
     expect(result.hits.some((hit) => hit.chunk.entryId === "hp-support-informatique" && hit.chunk.outside === true)).toBe(true);
   });
 
+  it("puts first the passage BM25 and the vectors both rank first", async () => {
+    // "Paris 1" and "ENSO" make the eligibility entry share more of the question's words; both
+    // retrievers still rank the PhD entry first, and so must the answer.
+    const result = await retriever.search("Doctoral candidate at Paris 1 here: is ENSO open to me for my dissertation?", 10);
+    const lexicalFirst = result.hits.find((hit) => hit.scores.bm25Rank === 1);
+    const vectorFirst = result.hits.find((hit) => hit.scores.vectorRank === 1);
+    expect(lexicalFirst?.chunk.entryId).toBe("faq-doctorants");
+    expect(vectorFirst?.chunk.entryId).toBe("faq-doctorants");
+    expect(result.hits[0]?.chunk.entryId).toBe("faq-doctorants");
+  });
+
   it("returns no hit for a question made only of function words", async () => {
     expect((await retriever.search("est-ce que c'est ?", 5)).hits).toEqual([]);
   });
