@@ -22,7 +22,7 @@ for (const c of readEvalCases(file)) {
   const result = await assistant.ask(c.q);
   if (!result.search || result.reason === "user_request" || result.reason === "injection" || c.expect === "any") continue;
   // A question a topic of another service took is escalated whatever the weights say.
-  if (result.search.hits[0]?.chunk.outside) continue;
+  if (result.elsewhere) continue;
   const search = ensoPassages(result.search);
   const evidence = gatherEvidence(search);
   if (!evidence) continue;

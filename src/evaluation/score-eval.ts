@@ -48,7 +48,10 @@ export function judge(outcome: EvalOutcome): string | undefined {
   const forbidden = c.none.find((phrase) => containsPhrase(result.text, phrase));
   if (forbidden) return `the answer says "${forbidden}"`;
   if (c.expect === "escalated") return result.decision === "escalated" ? undefined : `answered with ${result.citations[0]?.id ?? "nothing"} (confidence ${result.confidence.toFixed(2)})`;
-  if (c.expect === "answered" && result.decision !== "answered") return `escalated (${result.reason}, confidence ${result.confidence.toFixed(2)}; best passage ${result.search?.hits[0]?.chunk.entryId ?? "none"})`;
+  if (c.expect === "answered" && result.decision !== "answered") {
+    const why = result.elsewhere ? `taken for another service: ${result.elsewhere}` : `best passage ${result.search?.hits[0]?.chunk.entryId ?? "none"}`;
+    return `escalated (${result.reason}, confidence ${result.confidence.toFixed(2)}; ${why})`;
+  }
   if (result.decision === "answered" && c.any.length > 0 && !c.any.some((phrase) => containsPhrase(said, phrase))) {
     return `answered with ${result.citations.map((citation) => citation.id).join(", ")}, which has none of the expected phrases`;
   }

@@ -138,7 +138,8 @@ export class HandoffDesk {
       language: answer.language,
       question: message.text,
       transcript: input.history.slice(-turns).map((turn) => ({ role: turn.role, text: turn.text })),
-      passages: (answer.search?.hits ?? []).slice(0, 5).map((hit) => ({
+      // ENSO's passages only: a topic of another service (scope: outside) is not a source.
+      passages: (answer.search?.hits ?? []).filter((hit) => hit.chunk.outside !== true).slice(0, 5).map((hit) => ({
         id: hit.chunk.entryId,
         title: hit.chunk.title,
         source: hit.chunk.document,

@@ -54,6 +54,11 @@ export function parseEntry(text: string, file: string): ParsedEntry {
   if (parsed.success && basename(file, ".md") !== parsed.data.id) {
     problems.push({ file, line: locate(doc, ["id"], lineOf), message: `the id ${parsed.data.id} differs from the file name`, fix: `rename the file ${parsed.data.id}.md or set id: ${basename(file, ".md")}` });
   }
+  // The folder of topics of other services holds nothing else: an entry there without `scope: outside`
+  // would be quoted as ENSO's own word.
+  if (parsed.success && file.split(/[\\/]/).slice(0, -1).includes(OUTSIDE_FOLDER) && parsed.data.scope !== "outside") {
+    problems.push({ file, line: close + 1, message: `an entry in ${OUTSIDE_FOLDER}/ must be a topic of another service`, fix: `add the line "scope: outside" before this closing ---, or move the file out of ${OUTSIDE_FOLDER}/` });
+  }
   if (!parsed.success || problems.length > 0) return { ok: false, problems };
   const data = parsed.data;
   return {
@@ -67,6 +72,9 @@ export function parseEntry(text: string, file: string): ParsedEntry {
     },
   };
 }
+
+/** The corpus folder of the topics of other services (front matter `scope: outside`). */
+export const OUTSIDE_FOLDER = "hors-perimetre";
 
 /** The file line of the deepest node of `path` that exists (`lineOf` counts the opening `---`). */
 function locate(doc: ReturnType<typeof parseDocument>, path: (string | number)[], lineOf: (offset: number) => number): number {

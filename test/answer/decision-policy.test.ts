@@ -52,16 +52,29 @@ describe("the decision policy", () => {
     expect(decision.passages).toEqual([]);
   });
 
-  it("lets a topic of another service from below win only when it holds clearly more of the question", () => {
-    const below = (coverage: number): SearchResult => ({
+  it("names no service when the topic first in the search holds too little of the question, or less than ENSO's passage", () => {
+    const first = (outsideCoverage: number, ensoCoverage: number): SearchResult => ({
       language: "fr",
       terms,
-      hits: [hit("faq-doctorants", { coverage: 0.5, questionCoverage: 0.5, vector: 0.7, bm25: 40 }, ["doctorant"]), hit("hp-rh", { coverage, vector: 0.3 }, ["doctorant", "thèse"], { bm25Rank: 2, vectorRank: 2 })],
+      hits: [hit("hp-vie-campus", { coverage: outsideCoverage, vector: 0.3 }, ["thèse"]), hit("faq-doctorants", { coverage: ensoCoverage, questionCoverage: ensoCoverage, vector: 0.7, bm25: 40 }, ["doctorant"], { bm25Rank: 2, vectorRank: 2 })],
     });
-    expect(decide(below(0.65), 0.1).elsewhere?.chunk.entryId).toBe("hp-rh");
-    const close = decide(below(0.55), 0.1);
-    expect(close.elsewhere).toBeUndefined();
-    expect(close.answered).toBe(true);
+    // Nearest in vector space with none of the question's words ("What's the capital of Australia?").
+    expect(decide(first(0, 0), 0.1).elsewhere).toBeUndefined();
+    expect(decide(first(0.15, 0.1), 0.1).elsewhere).toBeUndefined();
+    expect(decide(first(0.4, 0.5), 0.1).elsewhere).toBeUndefined();
+    expect(decide(first(0.5, 0.4), 0.1).elsewhere?.chunk.entryId).toBe("hp-vie-campus");
+  });
+
+  it("does not let a topic of another service below ENSO's best passage take the question", () => {
+    const search: SearchResult = {
+      language: "fr",
+      terms,
+      hits: [hit("faq-doctorants", { coverage: 0.5, questionCoverage: 0.5, vector: 0.7, bm25: 40 }, ["doctorant"]), hit("hp-rh", { coverage: 1, vector: 0.3 }, ["doctorant", "thèse", "enso"], { bm25Rank: 2, vectorRank: 2 })],
+    };
+    const decision = decide(search, 0.1);
+    expect(decision.elsewhere).toBeUndefined();
+    expect(decision.answered).toBe(true);
+    expect(decision.passages.map((p) => p.chunk.entryId)).toEqual(["faq-doctorants"]);
   });
 
   it("never quotes a topic of another service, even as the second passage", () => {

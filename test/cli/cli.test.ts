@@ -100,7 +100,7 @@ describe("enso ask", () => {
   });
 
   it("escalates a question for another service, names that service, and quotes none of its topics", async () => {
-    const run = await enso(["ask", "--json", "Le Wi-Fi de mon bureau coupe sans arrêt depuis ce matin, que faire ?"], { ENSO_DATA_DIR: dataDir });
+    const run = await enso(["ask", "--json", "Ma connexion sans fil eduroam saute toutes les cinq minutes dans l'amphi, que faire ?"], { ENSO_DATA_DIR: dataDir });
     expect(run.code).toBe(0);
     const answer = JSON.parse(run.stdout) as { decision: string; answer: string; citations: unknown[] };
     expect(answer.decision).toBe("escalated");

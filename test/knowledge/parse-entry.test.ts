@@ -83,6 +83,13 @@ describe("parseEntry", () => {
     expect(`${problem.message} ${problem.fix}`).toMatch(/enso .*outside/);
   });
 
+  it("refuses an entry of the folder of other services' topics that lacks scope: outside, pointing at the closing line", () => {
+    const problem = onlyProblem(text(LINES), "hors-perimetre/faq-test.md");
+    expect(problem.line).toBe(15);
+    expect(problem.fix).toMatch(/scope: outside/);
+    expect(parseEntry(withLine(14, "reviewed: 2026-01-15", "scope: outside"), "hors-perimetre/faq-test.md").ok).toBe(true);
+  });
+
   it("reads a file saved with Windows line endings and a byte-order mark", () => {
     const result = parseEntry(`\ufeff${text(LINES).replace(/\n/g, "\r\n")}`, FILE);
     expect(result.ok && result.entry.body).toBe("Écrivez à l'équipe ENSO.\n\nElle répond sous une semaine.");
