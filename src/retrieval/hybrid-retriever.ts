@@ -63,13 +63,13 @@ export class HybridRetriever implements Retriever {
     // BM25 scores equal to two significant digits are a tie (a one-word question scores many passages alike):
     // those too are ordered by closeness rather than by chance.
     const byBm25 = [...lexical].sort((a, b) => roundTo2(b.score) - roundTo2(a.score) || closeness(b.key) - closeness(a.key)).map((hit) => hit.key);
-    const fused = fuseRanks([byBm25, nearest.map((hit) => hit.key), byCoverage], [1, 0.5, 1]).slice(0, k);
-    // Two retrievers of different kinds putting the same passage first outweigh the third list:
-    // that passage leads (the coverage list alone can otherwise lift one that merely shares more
-    // of the question's common words).
-    const agreed = byBm25[0] !== undefined && byBm25[0] === nearest[0]?.key ? fused.findIndex(([key]) => key === byBm25[0]) : -1;
+    const fused = fuseRanks([byBm25, nearest.map((hit) => hit.key), byCoverage], [1, 0.5, 1]);
+    // Two retrievers of different kinds putting the same passage first (BM25 by its own score, not
+    // the tie-broken order above) outweigh the third list: that passage leads, whatever k is (the
+    // coverage list alone can otherwise lift one that merely shares more of the question's common words).
+    const agreed = lexical[0] !== undefined && lexical[0].key === nearest[0]?.key ? fused.findIndex(([key]) => key === lexical[0]?.key) : -1;
     if (agreed > 0) fused.unshift(...fused.splice(agreed, 1));
-    const hits: Hit[] = fused.map(([key, score]) => {
+    const hits: Hit[] = fused.slice(0, k).map(([key, score]) => {
       const chunk = this.index.chunks[key];
       if (!chunk) throw new Error(`the index has no passage ${key}`);
       const fromLexical = lexicalByKey.get(key);
