@@ -1,3 +1,4 @@
+import type { Language } from "../knowledge/detect-language.js";
 import type { Glossary } from "../knowledge/glossary.js";
 import { isStopWord, stemToken, tokenize } from "./analyze-text.js";
 
@@ -48,8 +49,8 @@ export function compileGlossary(glossary: Glossary): CompiledGlossary {
  * Splits a question into meaningful terms and finds glossary phrases in it, so that
  * "Can PhD students use ENSO?" also searches "doctorant" and "thèse".
  */
-export function analyzeQuery(text: string, glossary: CompiledGlossary): AnalyzedQuery {
-  const words = tokenize(text).filter((word) => !isStopWord(word));
+export function analyzeQuery(text: string, glossary: CompiledGlossary, language?: Language): AnalyzedQuery {
+  const words = tokenize(text).filter((word) => !isStopWord(word, language));
   const stems = words.map((token) => stemToken(token));
   const expansions: string[][] = words.map(() => []);
   const expansionWords = new Set<string>();

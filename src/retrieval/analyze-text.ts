@@ -18,6 +18,9 @@ const fillers = [
 ];
 const stopWords = new Set([...fra, ...eng, ...fillers]);
 const foldedStopWords = new Set([...stopWords].map(foldAccents));
+/** The same without English function words, for a question known to be French. */
+const frenchStopWords = new Set([...fra, ...fillers]);
+const foldedFrenchStopWords = new Set([...frenchStopWords].map(foldAccents));
 
 /** Elided articles and pronouns: "l'hébergement" -> "hébergement", "qu'est" -> "est". */
 const elision = /\b(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu)['’](?=\p{L})/giu;
@@ -36,13 +39,22 @@ export function tokenize(text: string): string[] {
   return cleaned.match(/[\p{L}\p{N}]+/gu) ?? [];
 }
 
-/** Whether a token is a function word or filler. */
-export function isStopWord(token: string): boolean {
+/**
+ * Whether a token is a function word or filler. In a question known to be French, English function
+ * words are words like any other: "these" typed without its accent is "thèse", "son" a "son".
+ */
+export function isStopWord(token: string, language?: Language): boolean {
   const lower = token.toLowerCase();
-  if (stopWords.has(lower)) return true;
+  const [exact, folded] = language === "fr" ? [frenchStopWords, foldedFrenchStopWords] : [stopWords, foldedStopWords];
+  if (exact.has(lower)) return true;
   // A word typed without accents may be a stop word that has them ("ou" for "où"), but a word with
   // accents is never taken for an English one ("thèse" is not "these").
-  return !/[^\u0000-\u007f]/.test(lower) && foldedStopWords.has(lower);
+  return !/[^\u0000-\u007f]/.test(lower) && folded.has(lower);
+}
+
+/** The index terms of a question: its words but function words, each with its French and English stems. */
+export function queryTerms(text: string, language?: Language): string[] {
+  return tokenize(text).flatMap((token) => (isStopWord(token, language) ? [] : stemToken(token)));
 }
 
 /**

@@ -26,8 +26,8 @@ export class HybridRetriever implements Retriever {
   }
 
   async search(question: string, k: number): Promise<SearchResult> {
-    const query = analyzeQuery(question, this.glossary);
     const language = detectLanguage(question);
+    const query = analyzeQuery(question, this.glossary, language);
     const lexicon = this.index.lexical;
     const readings = query.terms.map((term) => [...term.stems, ...term.expansions]);
     // Known: in a passage ENSO answers from; a word only the topics of other services hold is not.
@@ -36,7 +36,7 @@ export class HybridRetriever implements Retriever {
     if (terms.length === 0) return { language, terms, hits: [] };
 
     const depth = Math.max(k * 3, 20);
-    const lexical = this.index.lexical.query(question, query.expansionWords, depth);
+    const lexical = this.index.lexical.query(question, query.expansionWords, depth, language);
     // A failing embedding provider leaves lexical search: answers degrade, they do not stop.
     let nearest: ReturnType<SearchIndex["vectors"]["query"]> = [];
     let vector: number[] | undefined;

@@ -1,6 +1,6 @@
 import type { Language } from "../knowledge/detect-language.js";
 import type { Chunk } from "../knowledge/entry.js";
-import { indexTerms, stemToken, tokenize } from "./analyze-text.js";
+import { indexTerms, queryTerms, stemToken, tokenize } from "./analyze-text.js";
 
 export interface LexicalHit {
   readonly key: number;
@@ -129,12 +129,15 @@ export class LexicalIndex {
     return Math.log(1 + (count - df + 0.5) / (df + 0.5));
   }
 
-  /** The `limit` best passages by BM25F; `secondary` words (glossary equivalents) count for less than the user's own. */
-  query(text: string, secondary: readonly string[], limit: number): LexicalHit[] {
+  /**
+   * The `limit` best passages by BM25F; `secondary` words (glossary equivalents) count for less than
+   * the user's own; `language`, the question's when known, decides which function words are left out.
+   */
+  query(text: string, secondary: readonly string[], limit: number, language?: Language): LexicalHit[] {
     // An equivalent found in a large share of a large corpus costs a pass over thousands of
     // postings for almost no information (its IDF is low): leave it out, as search engines do.
     const commonAbove = Math.max(50, 0.05 * this.size);
-    const own = new Set(indexTerms(text));
+    const own = new Set(queryTerms(text, language));
     const weights = new Map([...own].map((term) => [term, 1]));
     for (const word of secondary) {
       for (const token of tokenize(word)) {

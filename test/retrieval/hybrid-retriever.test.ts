@@ -74,6 +74,12 @@ describe("hybrid retrieval over the bundled corpus", () => {
     expect((await retriever.search("Doctoral candidate at Paris 1 here: is ENSO open to me for my dissertation?", 1)).hits.map((hit) => hit.chunk.entryId)).toEqual(["faq-doctorants"]);
   });
 
+  it("keeps an unaccented French word that spells an English function word (\"these\" for \"thèse\")", async () => {
+    const result = await retriever.search("je suis en these, enso peut m'aider pour la base de donnees de ma these ?", 5);
+    expect(result.terms.map((term) => term.text)).toContain("these");
+    expect(result.hits[0]?.chunk.entryId).toBe("faq-doctorants");
+  });
+
   it("returns no hit for a question made only of function words", async () => {
     expect((await retriever.search("est-ce que c'est ?", 5)).hits).toEqual([]);
   });
