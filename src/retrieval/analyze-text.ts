@@ -45,11 +45,11 @@ export function tokenize(text: string): string[] {
  */
 export function isStopWord(token: string, language?: Language): boolean {
   const lower = token.toLowerCase();
-  const [exact, folded] = language === "fr" ? [frenchStopWords, foldedFrenchStopWords] : [stopWords, foldedStopWords];
-  if (exact.has(lower)) return true;
+  const french = language === "fr";
+  if ((french ? frenchStopWords : stopWords).has(lower)) return true;
   // A word typed without accents may be a stop word that has them ("ou" for "où"), but a word with
   // accents is never taken for an English one ("thèse" is not "these").
-  return !/[^\u0000-\u007f]/.test(lower) && folded.has(lower);
+  return !/[^\u0000-\u007f]/.test(lower) && (french ? foldedFrenchStopWords : foldedStopWords).has(lower);
 }
 
 /** The index terms of a question: its words but function words, each with its French and English stems. */
