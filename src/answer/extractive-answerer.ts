@@ -2,6 +2,7 @@ import type { Chunk } from "../knowledge/entry.js";
 import type { Answer, Answerer, Citation } from "./answer.js";
 import type { Contact } from "./contact.js";
 import { decide } from "./decision-policy.js";
+import { expectedAnswer, statesAnswer } from "./expected-answer.js";
 import { answerIntro, escalationText } from "./messages.js";
 import type { SearchResult } from "../retrieval/retriever.js";
 
@@ -9,6 +10,9 @@ import type { SearchResult } from "../retrieval/retriever.js";
 export function citationOf(chunk: Chunk): Citation {
   return { id: chunk.entryId, title: chunk.title, source: chunk.document, ...(chunk.url ? { url: chunk.url } : {}), lang: chunk.lang, text: chunk.text };
 }
+
+/** The confidence reported when the passages state no answer of the kind the question asks for. */
+const UNSTATED_CONFIDENCE = 0.1;
 
 /**
  * The offline answerer: no model. It quotes the best passage (and a second one when the question
@@ -19,13 +23,18 @@ export function citationOf(chunk: Chunk): Citation {
 export class ExtractiveAnswerer implements Answerer {
   constructor(private readonly options: { threshold: number; contact: Contact }) {}
 
-  async answer({ search }: { question: string; search: SearchResult }): Promise<Answer> {
+  async answer({ question, search }: { question: string; search: SearchResult }): Promise<Answer> {
     const language = search.language;
     const policy = decide(search, this.options.threshold);
-    if (!policy.answered) {
+    // A question asking for a date or a quantity is not answered by passages that state none.
+    const kind = expectedAnswer(question);
+    const unstated = policy.answered && kind !== undefined && !policy.passages.some((hit) => statesAnswer(kind, hit.chunk.text));
+    if (!policy.answered || unstated) {
       const reason = policy.outOfScope ? "out_of_scope" : "low_confidence";
       const elsewhere = policy.elsewhere?.chunk.title;
-      return { decision: "escalated", reason, language, confidence: policy.confidence, citations: [], text: escalationText(language, reason, this.options.contact, elsewhere), ...(elsewhere ? { elsewhere } : {}) };
+      // A passage without the kind of answer asked for answers rarely, however close its words.
+      const confidence = unstated ? Math.min(policy.confidence, UNSTATED_CONFIDENCE) : policy.confidence;
+      return { decision: "escalated", reason, language, confidence, citations: [], text: escalationText(language, reason, this.options.contact, elsewhere), ...(elsewhere ? { elsewhere } : {}) };
     }
     const citations = policy.passages.map((hit) => citationOf(hit.chunk));
     return { decision: "answered", reason: "confident", language, confidence: policy.confidence, citations, text: formatAnswer(language, citations) };
