@@ -1,34 +1,42 @@
+import { foldAccents } from "../knowledge/fold-accents.js";
+
 /**
- * What kind of answer a question asks for, when its form says so: a date ("Quand ouvre… ?", "What
- * year…?") or a quantity ("Combien… ?", "How much…?"). A passage that states none cannot answer it,
- * however close its words: "Quand ouvre la campagne de recrutement des maîtres de conférences ?"
- * finds the entry that names maîtres de conférences, which gives no date.
+ * What kind of answer a question asks for, when its form leaves no doubt: a date ("Quand ouvre la
+ * campagne… ?", "When was … created?") or a quantity ("Combien coûte… ?", "How many…?"). A passage
+ * that states none cannot answer it, however close its words: "Quand ouvre la campagne de
+ * recrutement des maîtres de conférences ?" finds the entry that names maîtres de conférences, which
+ * gives no date. The forms are kept narrow on purpose: "quand" and "when" are also conjunctions
+ * ("Quand on est doctorant, …"), and "when can I contact ENSO?" is answered by a stage of the
+ * project, not a date.
  */
 export type ExpectedAnswer = "date" | "quantity";
 
-/** The sentences of a message, lower-cased, apostrophes made plain. */
+/** The sentences of a message, lower-cased, accents folded, apostrophes made plain. */
 function sentencesOf(question: string): string[] {
-  return question
-    .toLowerCase()
+  return foldAccents(question.toLowerCase())
     .replace(/’/g, "'")
-    .split(/(?<=[.?!])\s+|\n+/)
+    .split(/(?<=[.?!:;])\s+|\n+/)
     .map((sentence) => sentence.trim())
     .filter((sentence) => sentence.length > 0);
 }
 
-// "Quand" opening a sentence asks for a time, unless it asks when to act ("quand faut-il contacter
-// ENSO ?", answered by a stage of the project, not a date) or is "quand même". The same for "when".
+/** Verbs of events that happen at a date: opening, closing, taking place, being created or published. */
+const eventVerbs = "ouvre|ouvrent|ouvrira|ouvriront|ferme|ferment|fermera|commence|commencent|commencera|debute|debutent|debutera|se termine|se terminera|a lieu|ont lieu|aura lieu|auront lieu|a eu lieu|ont eu lieu|se tient|se tiendra|sort|sortira|est paru|parait|paraitra|sera publiee?s?|seront publiee?s|est publiee?|sont publiee?s|ete (?:creee?s?|lancee?s?|fondee?s?|ouverte?s?|publiee?s?)|eu lieu|expire|expirera";
+
+// Each pattern runs on one folded sentence; what the sentence asks is what it opens with, or a
+// phrase that is itself a question ("quelle date", "what year").
 const datePatterns = [
-  /^(?:et |mais |alors |bonjour,? |dites-moi,? )?quand\b(?! même)(?!\s+(?:puis|peut|peux|pouvons|pouvez|dois|doit|devons|devez|faut|faudrait|contacter|solliciter|écrire|s'adresser|faire appel))/u,
-  /\b(?:c'est quand|à partir de quand|depuis quand|jusqu'à quand|quelle date|quelles dates|en quelle année|quelle année|date limite)\b/u,
-  /^(?:and |so |hi,? )?when (?:is|was|did|does|do|will|are|were|has|have)\b/u,
-  /\b(?:what year|which year|what date|since when|until when|deadline)\b/u,
+  new RegExp(`^(?:et |mais |alors |bonjour,? |salut,? )?quand\\b(?!\\s+meme)(?:(?!,).)*\\b(?:${eventVerbs})\\b`, "u"),
+  /\b(?:quelle date|quelles dates|en quelle annee|quelle annee|quelle est la date limite|c'est quand la date limite|a quelle date|depuis quelle date)\b/u,
+  /^(?:and |so |hi,? |hello,? )?when (?:is|was|were|will|did)\b.*\b(?:held|created|launched|founded|opened|open|published|released|due|start|started|begin|began|launch|open|close|closes|expire|expires)\b/u,
+  /\b(?:what year|which year|what date|what is the deadline|when is the deadline)\b/u,
 ];
 
 const quantityPatterns = [
-  /^(?:et |mais |alors |bonjour,? )?combien\b/u,
-  /\b(?:quel est le|quel sera le|quels sont les) (?:prix|coût|coûts|montant|tarif|tarifs|nombre)\b/u,
-  /^(?:and |so |hi,? )?how (?:many|much)\b/u,
+  /^(?:et |mais |alors |bonjour,? |salut,? )?combien (?:coute|coutent|couterait|couteraient|de |d'|y a-t-il|y a t il|est|sont|faut-il|faudrait-il)/u,
+  /\b(?:quel est le|quel sera le|quels sont les) (?:prix|cout|couts|montant|tarif|tarifs|nombre)\b/u,
+  /^(?:and |so |hi,? |hello,? )?how many\b/u,
+  /^(?:and |so |hi,? |hello,? )?how much (?:is|are|does|do|did|will|would|money|time)\b/u,
   /\bwhat (?:is|are|will be) the (?:price|cost|costs|amount|fee|fees|number)\b/u,
 ];
 
@@ -40,17 +48,20 @@ export function expectedAnswer(question: string): ExpectedAnswer | undefined {
   return undefined;
 }
 
-const months = /\b(?:janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|january|february|march|april|may|june|july|august|september|october|november|december)\b/iu;
-const year = /\b(?:19|20)\d{2}\b/u;
-const numericDate = /\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b/u;
-// Numbers that are part of a name say nothing of a quantity.
-const names = /\b(?:paris|université|universite) \d+\b|\b[lm]\d\b/giu;
-// Digits standing alone (not "FIDO2"), or a number spelled out.
-const number = /\b\d+(?:[.,]\d+)?\b|\b(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|douze|quinze|vingt|trente|cinquante|cent|cents|mille|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|fifty|hundred|thousand)\b/iu;
-const free = /\b(?:gratuit|gratuite|gratuitement|sans frais|sans coût|aucun frais|aucun coût|free of charge|at no cost|no charge)\b/iu;
+// Word edges that know accented letters (JavaScript's \b does not: "marché" would hold "march").
+const edge = (body: string) => new RegExp(`(?<![\\p{L}\\p{N}])(?:${body})(?![\\p{L}\\p{N}])`, "iu");
+const months = edge("janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|january|february|march|april|june|july|august|september|october|november|december");
+// A year, not an amount ("2000€").
+const year = /(?<![\p{L}\p{N}])(?:19|20)\d{2}(?![\p{L}\p{N}]|\s?(?:€|euros?|\$|%))/u;
+const numericDate = /(?<![\p{N}])\d{1,2}\/\d{1,2}(?:\/\d{2,4})?(?![\p{N}])/u;
+// Numbers that are part of a name or an address say nothing of a quantity.
+const names = /https?:\/\/\S+|\S+@\S+|\b(?:paris|universite|université) ?-?\d+\b|\b(?:[lm]|master|licence) ?\d\b/giu;
+const number = edge("\\d+(?:[.,\\s]\\d+)*|deux|trois|quatre|cinq|six|huit|dix|douze|quinze|vingt|trente|cinquante|cent|cents|mille|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|fifty|hundred|thousand");
+// A quantity stated in words: none at all, or "one or more".
+const wordQuantity = edge("gratuit|gratuite|gratuitement|sans frais|aucun|aucune|un ou plusieurs|une ou plusieurs|plusieurs|free of charge|at no cost|none|one or more|several");
 
-/** Whether a passage states an answer of that kind (a date, a number, or that something is free). */
+/** Whether a passage states an answer of that kind (a date; a number, none, several, or free). */
 export function statesAnswer(kind: ExpectedAnswer, text: string): boolean {
   if (kind === "date") return year.test(text) || numericDate.test(text) || months.test(text);
-  return number.test(text.replace(names, "")) || free.test(text);
+  return number.test(text.replace(names, " ")) || wordQuantity.test(text);
 }

@@ -4,15 +4,12 @@ import type { Contact } from "./contact.js";
 import { decide } from "./decision-policy.js";
 import { expectedAnswer, statesAnswer } from "./expected-answer.js";
 import { answerIntro, escalationText } from "./messages.js";
-import type { SearchResult } from "../retrieval/retriever.js";
+import type { Hit, SearchResult } from "../retrieval/retriever.js";
 
 /** Turns a passage into the citation the answer shows and the JSON contract carries. */
 export function citationOf(chunk: Chunk): Citation {
   return { id: chunk.entryId, title: chunk.title, source: chunk.document, ...(chunk.url ? { url: chunk.url } : {}), lang: chunk.lang, text: chunk.text };
 }
-
-/** The confidence reported when the passages state no answer of the kind the question asks for. */
-const UNSTATED_CONFIDENCE = 0.1;
 
 /**
  * The offline answerer: no model. It quotes the best passage (and a second one when the question
@@ -26,14 +23,18 @@ export class ExtractiveAnswerer implements Answerer {
   async answer({ question, search }: { question: string; search: SearchResult }): Promise<Answer> {
     const language = search.language;
     const policy = decide(search, this.options.threshold);
-    // A question asking for a date or a quantity is not answered by passages that state none.
+    // A question asking for a date or a quantity is not answered by passages that state none, unless
+    // the entry itself says it answers such questions ("Combien de temps et d'argent prévoir… ?" is
+    // answered by how ENSO helps estimate them).
     const kind = expectedAnswer(question);
-    const unstated = policy.answered && kind !== undefined && !policy.passages.some((hit) => statesAnswer(kind, hit.chunk.text));
+    const answersKind = (hit: Hit) => kind !== undefined && (statesAnswer(kind, hit.chunk.text) || [hit.chunk.title, ...hit.chunk.questions].some((asked) => expectedAnswer(asked) === kind));
+    const unstated = policy.answered && kind !== undefined && !policy.passages.some(answersKind);
     if (!policy.answered || unstated) {
       const reason = policy.outOfScope ? "out_of_scope" : "low_confidence";
       const elsewhere = policy.elsewhere?.chunk.title;
-      // A passage without the kind of answer asked for answers rarely, however close its words.
-      const confidence = unstated ? Math.min(policy.confidence, UNSTATED_CONFIDENCE) : policy.confidence;
+      // A passage without the kind of answer asked for answers rarely, however close its words: the
+      // confidence is kept under the threshold, whatever it is set to.
+      const confidence = unstated ? Math.min(policy.confidence, this.options.threshold / 2) : policy.confidence;
       return { decision: "escalated", reason, language, confidence, citations: [], text: escalationText(language, reason, this.options.contact, elsewhere), ...(elsewhere ? { elsewhere } : {}) };
     }
     const citations = policy.passages.map((hit) => citationOf(hit.chunk));
