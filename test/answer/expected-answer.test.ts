@@ -1,11 +1,6 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAssistant, type Assistant } from "../../src/assistant.js";
+import { describe, expect, it } from "vitest";
 import { expectedAnswer, statesAnswer } from "../../src/answer/expected-answer.js";
-import { loadConfig } from "../../src/config.js";
-import { createLogger } from "../../src/logger.js";
+import { bundledAssistant } from "../support/bundled-assistant.js";
 
 describe("the kind of answer a question asks for", () => {
   it.each([
@@ -57,28 +52,22 @@ describe("the kind of answer a question asks for", () => {
 });
 
 describe("the offline answerer with a question asking for a date or a quantity", () => {
-  let assistant: Assistant;
-  const dataDir = mkdtempSync(join(tmpdir(), "enso-expected-"));
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-  beforeAll(async () => {
-    const config = loadConfig({ ENSO_DATA_DIR: dataDir, LOG_LEVEL: "silent" });
-    assistant = await createAssistant(config, createLogger(config));
-  });
+  const assistant = bundledAssistant("enso-expected-");
 
   it("answers when the passage states one", async () => {
-    const answer = await assistant.ask("Quand la plateforme Science Ensemble a-t-elle été créée ?");
+    const answer = await assistant().ask("Quand la plateforme Science Ensemble a-t-elle été créée ?");
     expect(answer.decision).toBe("answered");
     expect(answer.citations[0]?.id).toMatch(/^se-/);
   });
 
   it("answers from an entry that says it answers such questions, though it gives no figure", async () => {
-    const answer = await assistant.ask("Combien de temps et d'argent prévoir pour le volet numérique de mon projet ?");
+    const answer = await assistant().ask("Combien de temps et d'argent prévoir pour le volet numérique de mon projet ?");
     expect(answer.decision).toBe("answered");
     expect(answer.citations[0]?.id).toBe("faq-estimation-ressources");
   });
 
   it("escalates, with a low confidence, when the closest passage states none", async () => {
-    const answer = await assistant.ask("How much does ENSO charge for its support?");
+    const answer = await assistant().ask("How much does ENSO charge for its support?");
     expect(answer).toMatchObject({ decision: "escalated", reason: "low_confidence", citations: [] });
     expect(answer.confidence).toBeLessThan(0.35 / 2 + 1e-9);
   });
