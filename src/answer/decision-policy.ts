@@ -24,8 +24,9 @@ export interface Evidence {
  * scripts/calibrate-policy.ts on 2026-11-23 (97 questions, corpus of 54 entries). Rechecked the same
  * day after the topics of other services, the agreement-first ranking and French-aware stop words
  * came in: a refit (81 questions, those the topics took left out) gained one or two right answers
- * for as many right escalations at thresholds 0.4 and 0.5 and nothing at 0.3, so these stand. Refit after a large corpus or retrieval change;
- * the default threshold (ENSO_ANSWER_THRESHOLD) goes with them.
+ * for as many right escalations at thresholds 0.4 and 0.5 and nothing at 0.3, so these stand.
+ * Refit after a large corpus or retrieval change; the default threshold (ENSO_ANSWER_THRESHOLD)
+ * goes with them.
  */
 export const policyWeights = {
   bias: -6.8,

@@ -21,14 +21,14 @@ function sentencesOf(question: string): string[] {
 }
 
 /** Verbs of events that happen at a date: opening, closing, taking place, being created or published. */
-const eventVerbs = "ouvre|ouvrent|ouvrira|ouvriront|ferme|ferment|fermera|commence|commencent|commencera|debute|debutent|debutera|se termine|se terminera|a lieu|ont lieu|aura lieu|auront lieu|a eu lieu|ont eu lieu|se tient|se tiendra|sort|sortira|est paru|parait|paraitra|sera publiee?s?|seront publiee?s|est publiee?|sont publiee?s|ete (?:creee?s?|lancee?s?|fondee?s?|ouverte?s?|publiee?s?)|eu lieu|expire|expirera";
+const eventVerbs = "ouvre|ouvrent|ouvrira|ouvriront|ferme|ferment|fermera|commence|commencent|commencera|debute|debutent|debutera|se termine|se terminera|a lieu|ont lieu|aura lieu|auront lieu|eu lieu|se tient|se tiendra|sort|sortira|est paru|parait|paraitra|sera publiee?s?|seront publiee?s|est publiee?|sont publiee?s|ete (?:creee?s?|lancee?s?|fondee?s?|ouverte?s?|publiee?s?)|expire|expirera";
 
 // Each pattern runs on one folded sentence; what the sentence asks is what it opens with, or a
 // phrase that is itself a question ("quelle date", "what year").
 const datePatterns = [
   new RegExp(`^(?:et |mais |alors |bonjour,? |salut,? )?quand\\b(?!\\s+meme)(?:(?!,).)*\\b(?:${eventVerbs})\\b`, "u"),
   /\b(?:quelle date|quelles dates|en quelle annee|quelle annee|quelle est la date limite|c'est quand la date limite|a quelle date|depuis quelle date)\b/u,
-  /^(?:and |so |hi,? |hello,? )?when (?:is|was|were|will|did)\b.*\b(?:held|created|launched|founded|opened|open|published|released|due|start|started|begin|began|launch|open|close|closes|expire|expires)\b/u,
+  /^(?:and |so |hi,? |hello,? )?when (?:is|was|were|will|did)\b.*\b(?:held|created|launched|founded|opened|open|published|released|due|start|started|begin|began|launch|close|closes|expire|expires)\b/u,
   /\b(?:what year|which year|what date|what is the deadline|when is the deadline)\b/u,
 ];
 
@@ -64,4 +64,13 @@ const wordQuantity = edge("gratuit|gratuite|gratuitement|sans frais|aucun|aucune
 export function statesAnswer(kind: ExpectedAnswer, text: string): boolean {
   if (kind === "date") return year.test(text) || numericDate.test(text) || months.test(text);
   return number.test(text.replace(names, " ")) || wordQuantity.test(text);
+}
+
+/**
+ * Whether a passage can answer a question asking for that kind: it states one, or its entry says,
+ * in its title or alternate questions, that it answers such questions ("Combien de temps et
+ * d'argent prévoir… ?" is answered by how ENSO helps estimate them, with no figure).
+ */
+export function answersKind(kind: ExpectedAnswer, passage: { readonly text: string; readonly title: string; readonly questions: readonly string[] }): boolean {
+  return statesAnswer(kind, passage.text) || [passage.title, ...passage.questions].some((asked) => expectedAnswer(asked) === kind);
 }

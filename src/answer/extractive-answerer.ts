@@ -1,10 +1,11 @@
+import type { Language } from "../knowledge/detect-language.js";
 import type { Chunk } from "../knowledge/entry.js";
 import type { Answer, Answerer, Citation } from "./answer.js";
 import type { Contact } from "./contact.js";
 import { decide } from "./decision-policy.js";
-import { expectedAnswer, statesAnswer } from "./expected-answer.js";
+import { answersKind, expectedAnswer } from "./expected-answer.js";
 import { answerIntro, escalationText } from "./messages.js";
-import type { Hit, SearchResult } from "../retrieval/retriever.js";
+import type { SearchResult } from "../retrieval/retriever.js";
 
 /** Turns a passage into the citation the answer shows and the JSON contract carries. */
 export function citationOf(chunk: Chunk): Citation {
@@ -23,23 +24,24 @@ export class ExtractiveAnswerer implements Answerer {
   async answer({ question, search }: { question: string; search: SearchResult }): Promise<Answer> {
     const language = search.language;
     const policy = decide(search, this.options.threshold);
-    // A question asking for a date or a quantity is not answered by passages that state none, unless
-    // the entry itself says it answers such questions ("Combien de temps et d'argent prévoir… ?" is
-    // answered by how ENSO helps estimate them).
+    if (!policy.answered) return escalation(language, policy.outOfScope ? "out_of_scope" : "low_confidence", policy.confidence, this.options.contact, policy.elsewhere?.chunk.title);
+    // A question asking for a date or a quantity is not answered by passages that state none. Such a
+    // passage answers rarely, however close its words: the confidence is kept under the threshold.
     const kind = expectedAnswer(question);
-    const answersKind = (hit: Hit) => kind !== undefined && (statesAnswer(kind, hit.chunk.text) || [hit.chunk.title, ...hit.chunk.questions].some((asked) => expectedAnswer(asked) === kind));
-    const unstated = policy.answered && kind !== undefined && !policy.passages.some(answersKind);
-    if (!policy.answered || unstated) {
-      const reason = policy.outOfScope ? "out_of_scope" : "low_confidence";
-      const elsewhere = policy.elsewhere?.chunk.title;
-      // A passage without the kind of answer asked for answers rarely, however close its words: the
-      // confidence is kept under the threshold, whatever it is set to.
-      const confidence = unstated ? Math.min(policy.confidence, this.options.threshold / 2) : policy.confidence;
-      return { decision: "escalated", reason, language, confidence, citations: [], text: escalationText(language, reason, this.options.contact, elsewhere), ...(elsewhere ? { elsewhere } : {}) };
+    if (kind && !policy.passages.some((hit) => answersKind(kind, hit.chunk))) {
+      return escalation(language, "low_confidence", Math.min(policy.confidence, this.options.threshold / 2), this.options.contact);
     }
     const citations = policy.passages.map((hit) => citationOf(hit.chunk));
     return { decision: "answered", reason: "confident", language, confidence: policy.confidence, citations, text: formatAnswer(language, citations) };
   }
+}
+
+/**
+ * An escalation as both answerers give it: why, what happens next, no citation; `elsewhere`, the
+ * other service an out-of-scope question seems to belong to.
+ */
+export function escalation(language: Language, reason: "out_of_scope" | "low_confidence", confidence: number, contact: Contact, elsewhere?: string): Answer {
+  return { decision: "escalated", reason, language, confidence, citations: [], text: escalationText(language, reason, contact, elsewhere), ...(elsewhere ? { elsewhere } : {}) };
 }
 
 /** The reply: a lead-in, each passage quoted, then its source. */

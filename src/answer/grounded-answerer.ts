@@ -8,8 +8,7 @@ import type { Answer, Answerer, Turn } from "./answer.js";
 import { CircuitBreaker } from "../circuit-breaker.js";
 import type { Contact } from "./contact.js";
 import { decide, ensoPassages } from "./decision-policy.js";
-import { citationOf } from "./extractive-answerer.js";
-import { escalationText } from "./messages.js";
+import { citationOf, escalation } from "./extractive-answerer.js";
 
 /** What the model says when the sources do not answer. */
 export const NO_ANSWER = "NO_ANSWER";
@@ -203,11 +202,10 @@ export class GroundedAnswerer implements Answerer {
     const { log, contact } = this.options;
     const language = search.language;
     const policy = decide(search, this.options.threshold);
-    const elsewhere = policy.elsewhere?.chunk.title;
-    const escalate = (reason: "out_of_scope" | "low_confidence", confidence: number): Answer => ({ decision: "escalated", reason, language, confidence, citations: [], text: escalationText(language, reason, contact, reason === "out_of_scope" ? elsewhere : undefined), ...(reason === "out_of_scope" && elsewhere ? { elsewhere } : {}) });
-    // Retrieval found nothing close enough: no model can answer from it.
-    if (policy.outOfScope) return escalate("out_of_scope", policy.confidence);
-    if (policy.confidence < this.options.minConfidence) return escalate("low_confidence", policy.confidence);
+    const unsure = (): Answer => escalation(language, "low_confidence", policy.confidence, contact);
+    // Retrieval found nothing close enough, or the question is another service's: no model can answer from it.
+    if (policy.outOfScope) return escalation(language, "out_of_scope", policy.confidence, contact, policy.elsewhere?.chunk.title);
+    if (policy.confidence < this.options.minConfidence) return unsure();
     if (!this.breaker.allows()) {
       log.warn({ provider: this.options.provider }, "model skipped (circuit open): extractive answer");
       return this.options.fallback.answer(input);
@@ -245,14 +243,14 @@ export class GroundedAnswerer implements Answerer {
     }
     if (leaksPrompt(text)) {
       log.warn({ provider: this.options.provider }, "model reply repeated its instructions: escalated");
-      return escalate("low_confidence", policy.confidence);
+      return unsure();
     }
     const read = readGroundedReply(text, sources.length);
     if (!read.ok) {
       log.warn({ provider: this.options.provider, problem: read.problem }, "model reply not grounded (no valid citation): escalated");
-      return escalate("low_confidence", policy.confidence);
+      return unsure();
     }
-    if (!read.reply.answerable) return escalate("low_confidence", policy.confidence);
+    if (!read.reply.answerable) return unsure();
     const cited = read.reply.cited.map((n) => sources[n - 1] as Hit);
     const citations = cited.map((hit) => citationOf(hit.chunk));
     // The numbers in the text point at the list of sources under it.
